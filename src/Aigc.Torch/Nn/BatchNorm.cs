@@ -1,0 +1,129 @@
+namespace Aigc.Torch.Nn;
+
+/// <summary>
+/// Batch normalisation over the channel dimension (1): y = (x - μ) / √(σ² + ε) · γ + β.
+/// Training uses batch statistics and updates the running ones with <c>momentum</c>; evaluation
+/// uses the running statistics. State keys match PyTorch's (weight, bias, running_mean,
+/// running_var, num_batches_tracked).
+/// </summary>
+public class BatchNorm : Module<Tensor, Tensor>
+{
+    private readonly Parameter? weight;
+    private readonly Parameter? bias;
+    [StateName("running_mean")] private readonly Tensor _runningMean;
+    [StateName("running_var")] private readonly Tensor _runningVar;
+    [StateName("num_batches_tracked")] private readonly Tensor _numBatchesTracked;
+
+    private protected BatchNorm(long features, double eps, double momentum, bool affine, int[] inputDims, Device? device)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(features, 1);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(eps);
+        NumFeatures = features;
+        Eps = eps;
+        Momentum = momentum;
+        InputDims = inputDims;
+        var d = device ?? Device.Cpu;
+        if (affine)
+        {
+            using var scope = DisposeScope.Enter();
+            weight = new Parameter(Torch.Ones([features], device: d));
+            bias = new Parameter(Torch.Zeros([features], device: d));
+        }
+        _runningMean = Torch.Zeros([features], device: d).DetachFromDisposeScope();
+        _runningVar = Torch.Ones([features], device: d).DetachFromDisposeScope();
+        _numBatchesTracked = Torch.Zeros([], ScalarType.Int64, d).DetachFromDisposeScope();
+    }
+
+    private int[] InputDims { get; }
+
+    /// <summary>Number of channels.</summary>
+    public long NumFeatures { get; }
+
+    /// <summary>ε added to the variance.</summary>
+    public double Eps { get; }
+
+    /// <summary>Weight of the newest batch in the running statistics.</summary>
+    public double Momentum { get; }
+
+    /// <summary>The running mean buffer.</summary>
+    public Tensor RunningMean => _runningMean;
+
+    /// <summary>The running variance buffer.</summary>
+    public Tensor RunningVar => _runningVar;
+
+    /// <inheritdoc />
+    public override Tensor Forward(Tensor input)
+    {
+        int dim = input.Dim;
+        if (Array.IndexOf(InputDims, dim) < 0)
+            throw new ArgumentException($"{GetType().Name} expects a {string.Join(" or ", InputDims)}-D input, got {dim}-D.", nameof(input));
+        if (Training)
+        {
+            using var noGrad = Torch.NoGrad();
+            using var next = _numBatchesTracked + 1;
+            _numBatchesTracked.CopyFrom(next);
+        }
+        return F.BatchNorm(input, _runningMean, _runningVar, weight, bias, Training, Momentum, Eps);
+    }
+}
+
+/// <summary>Batch norm for (N, C) or (N, C, L) inputs.</summary>
+public sealed class BatchNorm1d(long features, double eps = 1e-5, double momentum = 0.1, bool affine = true, Device? device = null)
+    : BatchNorm(features, eps, momentum, affine, [2, 3], device);
+
+/// <summary>Batch norm for (N, C, H, W) inputs.</summary>
+public sealed class BatchNorm2d(long features, double eps = 1e-5, double momentum = 0.1, bool affine = true, Device? device = null)
+    : BatchNorm(features, eps, momentum, affine, [4], device);
+
+/// <summary>Group normalisation: channels split into groups, each normalised over (C/G, H, W),
+/// then a per-channel affine transform. Independent of batch size.</summary>
+public sealed class GroupNorm : Module<Tensor, Tensor>
+{
+    private readonly Parameter? weight;
+    private readonly Parameter? bias;
+    private readonly long _groups;
+    private readonly double _eps;
+
+    /// <summary>Creates the layer; <paramref name="groups"/> must divide <paramref name="channels"/>.</summary>
+    public GroupNorm(long groups, long channels, double eps = 1e-5, bool affine = true, Device? device = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(groups, 1);
+        if (channels % groups != 0)
+            throw new ArgumentException($"groups ({groups}) must divide channels ({channels}).", nameof(groups));
+        (_groups, _eps) = (groups, eps);
+        if (!affine) return;
+        using var scope = DisposeScope.Enter();
+        weight = new Parameter(Torch.Ones([channels], device: device));
+        bias = new Parameter(Torch.Zeros([channels], device: device));
+    }
+
+    /// <inheritdoc />
+    public override Tensor Forward(Tensor input) => F.GroupNorm(input, _groups, weight, bias, _eps);
+}
+
+/// <summary>Layer normalisation over the trailing dimensions <c>normalizedShape</c>.</summary>
+public sealed class LayerNorm : Module<Tensor, Tensor>
+{
+    private readonly Parameter? weight;
+    private readonly Parameter? bias;
+    private readonly long[] _shape;
+    private readonly double _eps;
+
+    /// <summary>Creates the layer (γ = 1, β = 0).</summary>
+    public LayerNorm(long[] normalizedShape, double eps = 1e-5, bool elementwiseAffine = true, bool hasBias = true, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(normalizedShape);
+        (_shape, _eps) = (normalizedShape, eps);
+        if (!elementwiseAffine) return;
+        using var scope = DisposeScope.Enter();
+        weight = new Parameter(Torch.Ones(normalizedShape, device: device));
+        bias = hasBias ? new Parameter(Torch.Zeros(normalizedShape, device: device)) : null;
+    }
+
+    /// <summary>Normalises over the last dimension of size <paramref name="features"/>.</summary>
+    public LayerNorm(long features, double eps = 1e-5, bool elementwiseAffine = true, bool hasBias = true, Device? device = null)
+        : this([features], eps, elementwiseAffine, hasBias, device) { }
+
+    /// <inheritdoc />
+    public override Tensor Forward(Tensor input) => F.LayerNorm(input, _shape, weight, bias, _eps);
+}

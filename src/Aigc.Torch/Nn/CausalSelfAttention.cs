@@ -1,0 +1,49 @@
+namespace Aigc.Torch.Nn;
+
+/// <summary>
+/// Multi-head causal self-attention as in GPT-2: one projection to queries, keys and values
+/// (<c>c_attn</c>), attention where position t sees positions ≤ t, and an output projection
+/// (<c>c_proj</c>). Input and output (B, T, C) with C = heads · head size.
+/// </summary>
+public sealed class CausalSelfAttention : Module<Tensor, Tensor>
+{
+    private readonly Linear c_attn;
+    private readonly Linear c_proj;
+    private readonly Dropout resid_dropout;
+    private readonly double _attnDropout;
+
+    /// <summary>Creates the block.</summary>
+    public CausalSelfAttention(long embeddingDim, long heads, double dropout = 0, bool hasBias = true, Device? device = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(heads, 1);
+        if (embeddingDim % heads != 0)
+            throw new ArgumentException($"embeddingDim ({embeddingDim}) must be divisible by heads ({heads}).", nameof(heads));
+        (EmbeddingDim, Heads, _attnDropout) = (embeddingDim, heads, dropout);
+        c_attn = new Linear(embeddingDim, 3 * embeddingDim, hasBias, device);
+        c_proj = new Linear(embeddingDim, embeddingDim, hasBias, device);
+        resid_dropout = new Dropout(dropout);
+    }
+
+    /// <summary>C, the model width.</summary>
+    public long EmbeddingDim { get; }
+
+    /// <summary>The number of heads.</summary>
+    public long Heads { get; }
+
+    /// <inheritdoc />
+    public override Tensor Forward(Tensor input)
+    {
+        var shape = input.Shape;
+        if (shape.Length != 3 || shape[2] != EmbeddingDim)
+            throw new ArgumentException($"Expected input (B, T, {EmbeddingDim}), got [{string.Join(", ", shape)}].", nameof(input));
+        long b = shape[0], t = shape[1], hs = EmbeddingDim / Heads;
+        using var scope = DisposeScope.Enter();
+        var qkv = c_attn.Forward(input).Split(EmbeddingDim, 2);           // 3 x (B, T, C)
+        var q = qkv[0].View(b, t, Heads, hs).Transpose(1, 2);              // (B, nh, T, hs)
+        var k = qkv[1].View(b, t, Heads, hs).Transpose(1, 2);              // (B, nh, T, hs)
+        var v = qkv[2].View(b, t, Heads, hs).Transpose(1, 2);              // (B, nh, T, hs)
+        var y = F.ScaledDotProductAttention(q, k, v, dropoutP: Training ? _attnDropout : 0, isCausal: true); // (B, nh, T, hs)
+        y = y.Transpose(1, 2).Contiguous().View(b, t, EmbeddingDim);       // (B, T, C)
+        return resid_dropout.Forward(c_proj.Forward(y)).MoveToOuterScope();
+    }
+}

@@ -1,0 +1,174 @@
+// Neural-network kernels: convolutions, pooling, resampling, normalisation, embedding,
+// dropout, attention and losses. Parameters are passed in; modules live in C#.
+#include "aigc_common.h"
+
+#include <torch/version.h>
+
+#include <cmath>
+
+using aigc::guard;
+using aigc::opt;
+using aigc::ref;
+using aigc::wrap;
+
+namespace {
+at::IntArrayRef pair(const int64_t* p) { return aigc::dims(p, 2); }
+
+// Reduction codes match torch: 0 none, 1 mean, 2 sum.
+int64_t reduction(int32_t r) {
+  TORCH_CHECK(r >= 0 && r <= 2, "unknown reduction ", r);
+  return r;
+}
+}  // namespace
+
+AIGC_API int32_t Nn_conv2d(TensorH x, TensorH w, TensorH b, const int64_t* stride,
+                           const int64_t* padding, const int64_t* dilation, int64_t groups,
+                           TensorH* out) {
+  return guard([&] {
+    *out = wrap(at::conv2d(ref(x), ref(w), opt(b), pair(stride), pair(padding), pair(dilation), groups));
+  });
+}
+
+AIGC_API int32_t Nn_conv_transpose2d(TensorH x, TensorH w, TensorH b, const int64_t* stride,
+                                     const int64_t* padding, const int64_t* output_padding,
+                                     const int64_t* dilation, int64_t groups, TensorH* out) {
+  return guard([&] {
+    *out = wrap(at::conv_transpose2d(ref(x), ref(w), opt(b), pair(stride), pair(padding),
+                                     pair(output_padding), groups, pair(dilation)));
+  });
+}
+
+AIGC_API int32_t Nn_max_pool2d(TensorH x, const int64_t* kernel, const int64_t* stride,
+                               const int64_t* padding, const int64_t* dilation, int32_t ceil_mode,
+                               TensorH* out) {
+  return guard([&] {
+    *out = wrap(at::max_pool2d(ref(x), pair(kernel), pair(stride), pair(padding), pair(dilation),
+                               ceil_mode != 0));
+  });
+}
+
+AIGC_API int32_t Nn_avg_pool2d(TensorH x, const int64_t* kernel, const int64_t* stride,
+                               const int64_t* padding, int32_t ceil_mode, int32_t count_include_pad,
+                               TensorH* out) {
+  return guard([&] {
+    *out = wrap(at::avg_pool2d(ref(x), pair(kernel), pair(stride), pair(padding), ceil_mode != 0,
+                               count_include_pad != 0, c10::nullopt));
+  });
+}
+
+// mode: 0 nearest, 1 bilinear. Input (N, C, H, W) -> (N, C, out_h, out_w).
+AIGC_API int32_t Nn_interpolate(TensorH x, int64_t out_h, int64_t out_w, int32_t mode,
+                                int32_t align_corners, TensorH* out) {
+  return guard([&] {
+    const auto& t = ref(x);
+    TORCH_CHECK(t.dim() == 4, "interpolate expects a 4-D (N, C, H, W) input, got ", t.dim(), "-D");
+    std::vector<int64_t> size{out_h, out_w};
+    switch (mode) {
+      case 0: *out = wrap(at::upsample_nearest2d(t, size, c10::nullopt, c10::nullopt)); break;
+      case 1:
+        *out = wrap(at::upsample_bilinear2d(t, size, align_corners != 0, c10::nullopt, c10::nullopt));
+        break;
+      default: TORCH_CHECK(false, "unknown interpolation mode ", mode);
+    }
+  });
+}
+
+AIGC_API int32_t Nn_batch_norm(TensorH x, TensorH w, TensorH b, TensorH running_mean,
+                               TensorH running_var, int32_t training, double momentum, double eps,
+                               TensorH* out) {
+  return guard([&] {
+    *out = wrap(at::batch_norm(ref(x), opt(w), opt(b), opt(running_mean), opt(running_var),
+                               training != 0, momentum, eps, true));
+  });
+}
+
+AIGC_API int32_t Nn_group_norm(TensorH x, int64_t groups, TensorH w, TensorH b, double eps,
+                               TensorH* out) {
+  return guard([&] { *out = wrap(at::group_norm(ref(x), groups, opt(w), opt(b), eps, true)); });
+}
+
+AIGC_API int32_t Nn_layer_norm(TensorH x, const int64_t* shape, int64_t ndim, TensorH w, TensorH b,
+                               double eps, TensorH* out) {
+  return guard([&] {
+    *out = wrap(at::layer_norm(ref(x), aigc::dims(shape, ndim), opt(w), opt(b), eps, true));
+  });
+}
+
+AIGC_API int32_t Nn_embedding(TensorH weight, TensorH indices, int64_t padding_idx, TensorH* out) {
+  return guard([&] { *out = wrap(at::embedding(ref(weight), ref(indices), padding_idx, false, false)); });
+}
+
+AIGC_API int32_t Nn_dropout(TensorH x, double p, int32_t training, TensorH* out) {
+  return guard([&] {
+    TORCH_CHECK(p >= 0.0 && p <= 1.0, "dropout probability must be in [0, 1], got ", p);
+    *out = wrap(at::dropout(ref(x), p, training != 0));
+  });
+}
+
+// softmax(q k^T / sqrt(d) + mask) v over (..., L, d) inputs. The fused kernel is used where the
+// libtorch has it (2.0+); 1.13 gets the same math spelled out.
+AIGC_API int32_t Nn_scaled_dot_product_attention(TensorH q, TensorH k, TensorH v, TensorH mask,
+                                                 double dropout_p, int32_t is_causal, TensorH* out) {
+  return guard([&] {
+    const auto &Q = ref(q), &K = ref(k), &V = ref(v);
+#if TORCH_VERSION_MAJOR >= 2
+    *out = wrap(at::scaled_dot_product_attention(Q, K, V, opt(mask), dropout_p, is_causal != 0));
+#else
+    auto scores = at::matmul(Q, K.transpose(-2, -1)) * (1.0 / std::sqrt(static_cast<double>(Q.size(-1))));
+    if (is_causal) {
+      int64_t L = Q.size(-2), S = K.size(-2);
+      auto keep = at::ones({L, S}, Q.options().dtype(at::kBool)).tril();
+      scores = scores.masked_fill(keep.logical_not(), -std::numeric_limits<double>::infinity());
+    }
+    if (mask) {
+      const auto& m = *mask;
+      scores = m.scalar_type() == at::kBool
+                   ? scores.masked_fill(m.logical_not(), -std::numeric_limits<double>::infinity())
+                   : scores + m;
+    }
+    auto attn = at::softmax(scores, -1);
+    if (dropout_p > 0.0) attn = at::dropout(attn, dropout_p, true);
+    *out = wrap(at::matmul(attn, V));
+#endif
+  });
+}
+
+// kind: 0 mse, 1 l1.
+AIGC_API int32_t Nn_regression_loss(TensorH input, TensorH target, int32_t kind, int32_t red,
+                                    TensorH* out) {
+  return guard([&] {
+    auto r = reduction(red);
+    *out = wrap(kind == 0 ? at::mse_loss(ref(input), ref(target), r) : at::l1_loss(ref(input), ref(target), r));
+  });
+}
+
+AIGC_API int32_t Nn_binary_cross_entropy(TensorH input, TensorH target, TensorH weight, int32_t red,
+                                         TensorH* out) {
+  return guard([&] {
+    *out = wrap(at::binary_cross_entropy(ref(input), ref(target), opt(weight), reduction(red)));
+  });
+}
+
+AIGC_API int32_t Nn_binary_cross_entropy_with_logits(TensorH input, TensorH target, TensorH weight,
+                                                     TensorH pos_weight, int32_t red, TensorH* out) {
+  return guard([&] {
+    *out = wrap(at::binary_cross_entropy_with_logits(ref(input), ref(target), opt(weight),
+                                                     opt(pos_weight), reduction(red)));
+  });
+}
+
+// input (N, C) or (N, C, d...) logits; target class indices (N) or (N, d...).
+AIGC_API int32_t Nn_cross_entropy(TensorH input, TensorH target, TensorH weight, int32_t red,
+                                  int64_t ignore_index, double label_smoothing, TensorH* out) {
+  return guard([&] {
+    *out = wrap(at::cross_entropy_loss(ref(input), ref(target), opt(weight), reduction(red),
+                                       ignore_index, label_smoothing));
+  });
+}
+
+AIGC_API int32_t Nn_nll_loss(TensorH input, TensorH target, TensorH weight, int32_t red,
+                             int64_t ignore_index, TensorH* out) {
+  return guard([&] {
+    *out = wrap(at::nll_loss(ref(input), ref(target), opt(weight), reduction(red), ignore_index));
+  });
+}
