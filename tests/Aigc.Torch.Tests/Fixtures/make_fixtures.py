@@ -1,0 +1,80 @@
+"""Regenerates parity.safetensors: reference results from PyTorch (Debian python3-torch, the same
+libtorch as the engine) for the C# parity tests. Run: /usr/bin/python3 make_fixtures.py
+"""
+import os
+
+import torch
+import torch.nn.functional as F
+
+from safetensors_spec import write
+
+torch.manual_seed(1234)
+out = {}
+
+
+def put(name, t):
+    t = t.detach().double().contiguous()
+    out[name] = ("F64", list(t.shape), t.flatten().tolist())
+
+
+# --- optimisers: 5 steps on a least-squares problem from the same start ---
+x = torch.randn(8, 4, dtype=torch.float64)
+y = torch.randn(8, 3, dtype=torch.float64)
+w0 = torch.randn(3, 4, dtype=torch.float64)
+put("opt.x", x)
+put("opt.y", y)
+put("opt.w0", w0)
+configs = {
+    "sgd": lambda p: torch.optim.SGD(p, lr=0.05),
+    "sgd_momentum": lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9, dampening=0.1, weight_decay=0.01),
+    "sgd_nesterov": lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True),
+    "adam": lambda p: torch.optim.Adam(p, lr=0.01, betas=(0.8, 0.95), eps=1e-6, weight_decay=0.1),
+    "adamw": lambda p: torch.optim.AdamW(p, lr=0.01, weight_decay=0.1),
+}
+for name, make in configs.items():
+    w = w0.clone().requires_grad_(True)
+    opt = make([w])
+    for _ in range(5):
+        opt.zero_grad()
+        loss = F.mse_loss(x @ w.T, y)
+        loss.backward()
+        opt.step()
+    put("opt.result." + name, w)
+
+# clip_grad_norm_: gradient after clipping and the norm returned
+w = w0.clone().requires_grad_(True)
+F.mse_loss(x @ w.T, y).mul(100).backward()
+norm = torch.nn.utils.clip_grad_norm_([w], max_norm=0.5)
+put("clip.grad", w.grad)
+put("clip.norm", norm.reshape(1))
+
+# --- kernels with gradients ---
+img = torch.randn(2, 3, 6, 6, dtype=torch.float64, requires_grad=True)
+k = torch.randn(4, 3, 3, 3, dtype=torch.float64)
+b = torch.randn(4, dtype=torch.float64)
+conv = F.conv2d(img, k, b, stride=2, padding=1)
+conv.sum().backward()
+put("conv.input", img)
+put("conv.weight", k)
+put("conv.bias", b)
+put("conv.output", conv)
+put("conv.input_grad", img.grad)
+
+kt = torch.randn(3, 2, 4, 4, dtype=torch.float64)
+put("convt.weight", kt)
+put("convt.output", F.conv_transpose2d(img.detach(), kt, None, stride=2, padding=1))
+
+logits = torch.randn(5, 7, dtype=torch.float64)
+target = torch.tensor([1, 0, 6, -100, 3])
+put("ce.logits", logits)
+out["ce.target"] = ("I64", [5], target.tolist())
+put("ce.loss", F.cross_entropy(logits, target, ignore_index=-100, label_smoothing=0.1).reshape(1))
+
+put("norm.group", F.group_norm(img.detach(), 1, None, None, 1e-5))
+put("norm.layer", F.layer_norm(img.detach(), [6, 6], None, None, 1e-5))
+put("act.gelu_tanh", F.gelu(logits, approximate="tanh"))
+put("interp.bilinear", F.interpolate(img.detach(), size=(9, 4), mode="bilinear", align_corners=False))
+
+write(os.path.join(os.path.dirname(os.path.abspath(__file__)), "parity.safetensors"), out,
+      {"generator": "make_fixtures.py", "torch": torch.__version__})
+print("wrote", len(out), "tensors")

@@ -1,0 +1,49 @@
+using Aigc.Torch.Serialization;
+using static Aigc.Torch.Tests.TestUtil;
+
+namespace Aigc.Torch.Tests;
+
+/// <summary>Kernel outputs and gradients against PyTorch (Fixtures/make_fixtures.py).</summary>
+public class KernelParityTests : IDisposable
+{
+    private readonly SafeTensorsFile _f = SafeTensors.Load(Fixture("parity.safetensors"));
+    private readonly DisposeScope _scope = DisposeScope.Enter();
+
+    private Tensor this[string name] => _f.Tensors[name];
+
+    public void Dispose()
+    {
+        _scope.Dispose();
+        _f.Dispose();
+    }
+
+    [Fact]
+    public void Conv2d_ForwardAndInputGradient()
+    {
+        var x = this["conv.input"].Clone().Detach().RequiresGrad_();
+        var y = F.Conv2d(x, this["conv.weight"], this["conv.bias"], stride: [2], padding: [1]);
+        Close(D(this["conv.output"]), y, 1e-12);
+        y.Sum().Backward();
+        Close(D(this["conv.input_grad"]), x.Grad!, 1e-12);
+    }
+
+    [Fact]
+    public void ConvTranspose2d_Forward() =>
+        Close(D(this["convt.output"]), F.ConvTranspose2d(this["conv.input"], this["convt.weight"], stride: [2], padding: [1]), 1e-12);
+
+    [Fact]
+    public void CrossEntropy_WithIgnoreAndSmoothing() =>
+        Close(this["ce.loss"].Item(), F.CrossEntropy(this["ce.logits"], this["ce.target"], labelSmoothing: 0.1).Item(), 1e-12);
+
+    [Fact]
+    public void Norms_ActivationsAndInterpolation()
+    {
+        Close(D(this["norm.group"]), F.GroupNorm(this["conv.input"], 1), 1e-10);
+        Close(D(this["norm.layer"]), F.LayerNorm(this["conv.input"], [6, 6]), 1e-10);
+        Close(D(this["act.gelu_tanh"]), this["ce.logits"].Gelu(tanhApproximation: true), 1e-12);
+        Close(D(this["interp.bilinear"]), F.Interpolate(this["conv.input"], 9, 4, InterpolationMode.Bilinear), 1e-12);
+    }
+
+    [Fact]
+    public void ForeignFile_MetadataIsRead() => Assert.Equal("make_fixtures.py", _f.Metadata["generator"]);
+}

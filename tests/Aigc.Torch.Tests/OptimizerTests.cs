@@ -1,0 +1,179 @@
+using Aigc.Torch.Optim;
+using Aigc.Torch.Serialization;
+using static Aigc.Torch.Tests.TestUtil;
+
+namespace Aigc.Torch.Tests;
+
+public class OptimizerTests
+{
+    private static readonly Dictionary<string, Func<Parameter, Optimizer>> Configs = new()
+    {
+        ["sgd"] = p => new Sgd([p], 0.05),
+        ["sgd_momentum"] = p => new Sgd([p], 0.05, momentum: 0.9, dampening: 0.1, weightDecay: 0.01),
+        ["sgd_nesterov"] = p => new Sgd([p], 0.05, momentum: 0.9, nesterov: true),
+        ["adam"] = p => new Adam([p], 0.01, beta1: 0.8, beta2: 0.95, eps: 1e-6, weightDecay: 0.1),
+        ["adamw"] = p => new AdamW([p], 0.01, weightDecay: 0.1),
+    };
+
+    public static TheoryData<string> Names => new(Configs.Keys);
+
+    /// <summary>Five steps from the same start as Fixtures/make_fixtures.py must land where torch.optim did.</summary>
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Step_MatchesTorchOptim(string name)
+    {
+        using var fixture = SafeTensors.Load(Fixture("parity.safetensors"));
+        using var scope = DisposeScope.Enter();
+        var (x, y) = (fixture.Tensors["opt.x"], fixture.Tensors["opt.y"]);
+        using var w = new Parameter(fixture.Tensors["opt.w0"].Clone());
+        using var opt = Configs[name](w);
+        for (int i = 0; i < 5; i++)
+        {
+            opt.ZeroGrad();
+            F.MseLoss(x.Matmul(w.T), y).Backward();
+            opt.Step();
+        }
+        Close(D(fixture.Tensors["opt.result." + name]), w, 1e-12);
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Optimizer_DrivesRegressionToNearZeroLoss(string name)
+    {
+        Torch.ManualSeed(4);
+        using var scope = DisposeScope.Enter();
+        var trueW = Torch.Randn(3, 5);
+        var x = Torch.Randn(64, 5);
+        var y = x.Matmul(trueW.T);
+        using var w = new Parameter(Torch.Zeros(3, 5));
+        var opt = name switch
+        {
+            "sgd" => (Optimizer)new Sgd([w], 0.1),
+            "sgd_momentum" => new Sgd([w], 0.05, momentum: 0.9),
+            "sgd_nesterov" => new Sgd([w], 0.05, momentum: 0.9, nesterov: true),
+            "adam" => new Adam([w], 0.05),
+            _ => new AdamW([w], 0.05, weightDecay: 0),
+        };
+        double loss = 0;
+        for (int i = 0; i < 300; i++)
+        {
+            using var step = DisposeScope.Enter();
+            opt.ZeroGrad();
+            var l = F.MseLoss(x.Matmul(w.T), y);
+            l.Backward();
+            opt.Step();
+            loss = l.Item();
+        }
+        opt.Dispose();
+        Assert.True(loss < 1e-4, $"{name} ended at loss {loss}");
+    }
+
+    [Fact]
+    public void ClipGradNorm_MatchesTorch()
+    {
+        using var fixture = SafeTensors.Load(Fixture("parity.safetensors"));
+        using var scope = DisposeScope.Enter();
+        var (x, y) = (fixture.Tensors["opt.x"], fixture.Tensors["opt.y"]);
+        using var w = new Parameter(fixture.Tensors["opt.w0"].Clone());
+        (F.MseLoss(x.Matmul(w.T), y) * 100).Backward();
+        double norm = GradClip.ClipGradNorm([w], 0.5);
+        Close(fixture.Tensors["clip.norm"].Item(), norm, 1e-12);
+        Close(D(fixture.Tensors["clip.grad"]), w.Grad!, 1e-12);
+    }
+
+    [Fact]
+    public void SaveAndLoadState_ResumesExactly()
+    {
+        using var scope = DisposeScope.Enter();
+        Torch.ManualSeed(8);
+        var x = Torch.Randn(16, 4);
+        var y = Torch.Randn(16, 2);
+        var start = Torch.Randn(2, 4);
+        void Run(Parameter w, Optimizer opt, int steps)
+        {
+            for (int i = 0; i < steps; i++)
+            {
+                using var s = DisposeScope.Enter();
+                opt.ZeroGrad();
+                F.MseLoss(x.Matmul(w.T), y).Backward();
+                opt.Step();
+            }
+        }
+        using var w1 = new Parameter(start.Clone());
+        using var o1 = new AdamW([w1], 0.01);
+        Run(w1, o1, 10);
+
+        var path = Path.Combine(Path.GetTempPath(), $"adam-{Guid.NewGuid():N}.safetensors");
+        using var w2 = new Parameter(start.Clone());
+        using (var o2 = new AdamW([w2], 0.01))
+        {
+            Run(w2, o2, 4);
+            o2.SaveState(path);
+        }
+        using var o3 = new AdamW([w2], 0.01);
+        o3.LoadState(path);
+        File.Delete(path);
+        Assert.Equal(4, o3.StepCount);
+        Run(w2, o3, 6);
+        Assert.Equal(w1.ToArray<float>(), w2.ToArray<float>());
+    }
+
+    [Fact]
+    public void LoadState_FromAnotherOptimizer_Throws()
+    {
+        using var w = new Parameter(Torch.Zeros(2));
+        using var sgd = new Sgd([w], 0.1, momentum: 0.9);
+        var path = Path.Combine(Path.GetTempPath(), $"sgd-{Guid.NewGuid():N}.safetensors");
+        sgd.SaveState(path);
+        using var adam = new Adam([w]);
+        var e = Assert.Throws<InvalidDataException>(() => adam.LoadState(path));
+        File.Delete(path);
+        Assert.Contains("'Sgd', not Adam", e.Message);
+    }
+
+    [Fact]
+    public void ParamGroups_HaveTheirOwnLearningRates()
+    {
+        using var scope = DisposeScope.Enter();
+        using var a = new Parameter(Torch.Ones(1));
+        using var b = new Parameter(Torch.Ones(1));
+        using var opt = new Sgd([new ParamGroup([a]), new ParamGroup([b], learningRate: 1.0)], 0.1);
+        (a + b).Sum().Backward();
+        opt.Step();
+        Close([0.9], a);
+        Close([0.0], b);
+    }
+
+    [Fact]
+    public void Constructors_RejectBadHyperparameters()
+    {
+        using var w = new Parameter(Torch.Zeros(1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd([w], -1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Adam([w], beta1: 1));
+        Assert.Throws<ArgumentException>(() => new Sgd([w], 0.1, nesterov: true));
+        Assert.Throws<ArgumentException>(() => new Adam(Array.Empty<Parameter>()));
+        Assert.Throws<ArgumentOutOfRangeException>(() => GradClip.ClipGradNorm([w], 0));
+    }
+
+    [Fact]
+    public void Schedules_FollowTheirFormulas()
+    {
+        using var w = new Parameter(Torch.Zeros(1));
+        using var opt = new Sgd([w], 1.0);
+        var cosine = new WarmupCosineSchedule(opt, warmupSteps: 4, totalSteps: 14, minFactor: 0.1);
+        Close(0.2, opt.Groups[0].LearningRate);
+        cosine.SetStep(4);
+        Close(1.0, opt.Groups[0].LearningRate);
+        cosine.SetStep(9);
+        Close(0.55, opt.Groups[0].LearningRate);
+        cosine.SetStep(20);
+        Close(0.1, opt.Groups[0].LearningRate);
+        var stepLr = new StepSchedule(opt, stepSize: 3, gamma: 0.5);
+        for (int i = 0; i < 7; i++) stepLr.Step();
+        Close(0.25, opt.Groups[0].LearningRate);
+        var warm = new LinearWarmupSchedule(opt, 3);
+        Close(0.25, opt.Groups[0].LearningRate);
+        warm.SetStep(10);
+        Close(1.0, opt.Groups[0].LearningRate);
+    }
+}

@@ -1,0 +1,3 @@
+global using Aigc.Torch;
+global using Aigc.Torch.Nn;
+global using Xunit;
