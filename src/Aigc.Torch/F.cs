@@ -107,7 +107,7 @@ public static partial class F
 
     /// <summary>softmax(Q Kᵀ / √d + mask) V over (..., L, d) inputs, optionally causal (position i
     /// sees positions ≤ i). A Bool mask marks allowed positions; a float mask is added.
-    /// Uses libtorch's fused kernel where available (<see cref="Torch.HasFusedAttention"/>).</summary>
+    /// Uses libtorch's fused kernel where available (<see cref="Engine.HasFusedAttention"/>).</summary>
     public static Tensor ScaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor? mask = null,
         double dropoutP = 0, bool isCausal = false) =>
         Tensor.Wrap(NnNative.Nn_scaled_dot_product_attention(query.Handle, key.Handle, value.Handle, H(mask),

@@ -13,7 +13,7 @@ public partial class Tensor
         return Wrap(OpsNative.Ops_binary(Handle, other.Handle, (int)op, out var r), r);
     }
 
-    private Tensor Scalar(double s, BinaryOp op) => Wrap(OpsNative.Ops_binary_scalar(Handle, s, (int)op, out var r), r);
+    private Tensor ScalarOp(double s, BinaryOp op) => Wrap(OpsNative.Ops_binary_scalar(Handle, s, (int)op, out var r), r);
 
 #pragma warning disable CS1591 // operators are self-describing
     public static Tensor operator +(Tensor a, Tensor b) => a.Binary(b, BinaryOp.Add);
@@ -21,15 +21,15 @@ public partial class Tensor
     public static Tensor operator *(Tensor a, Tensor b) => a.Binary(b, BinaryOp.Mul);
     public static Tensor operator /(Tensor a, Tensor b) => a.Binary(b, BinaryOp.Div);
     public static Tensor operator %(Tensor a, Tensor b) => a.Binary(b, BinaryOp.Remainder);
-    public static Tensor operator +(Tensor a, double s) => a.Scalar(s, BinaryOp.Add);
-    public static Tensor operator -(Tensor a, double s) => a.Scalar(s, BinaryOp.Sub);
-    public static Tensor operator *(Tensor a, double s) => a.Scalar(s, BinaryOp.Mul);
-    public static Tensor operator /(Tensor a, double s) => a.Scalar(s, BinaryOp.Div);
-    public static Tensor operator %(Tensor a, double s) => a.Scalar(s, BinaryOp.Remainder);
-    public static Tensor operator +(double s, Tensor a) => a.Scalar(s, BinaryOp.Add);
-    public static Tensor operator -(double s, Tensor a) => a.Scalar(s, BinaryOp.ReverseSub);
-    public static Tensor operator *(double s, Tensor a) => a.Scalar(s, BinaryOp.Mul);
-    public static Tensor operator /(double s, Tensor a) => a.Scalar(s, BinaryOp.ReverseDiv);
+    public static Tensor operator +(Tensor a, double s) => a.ScalarOp(s, BinaryOp.Add);
+    public static Tensor operator -(Tensor a, double s) => a.ScalarOp(s, BinaryOp.Sub);
+    public static Tensor operator *(Tensor a, double s) => a.ScalarOp(s, BinaryOp.Mul);
+    public static Tensor operator /(Tensor a, double s) => a.ScalarOp(s, BinaryOp.Div);
+    public static Tensor operator %(Tensor a, double s) => a.ScalarOp(s, BinaryOp.Remainder);
+    public static Tensor operator +(double s, Tensor a) => a.ScalarOp(s, BinaryOp.Add);
+    public static Tensor operator -(double s, Tensor a) => a.ScalarOp(s, BinaryOp.ReverseSub);
+    public static Tensor operator *(double s, Tensor a) => a.ScalarOp(s, BinaryOp.Mul);
+    public static Tensor operator /(double s, Tensor a) => a.ScalarOp(s, BinaryOp.ReverseDiv);
     public static Tensor operator -(Tensor a) => a.Unary(UnaryOp.Neg);
 #pragma warning restore CS1591
 
@@ -43,7 +43,7 @@ public partial class Tensor
     /// <summary>Element-wise power with a tensor exponent.</summary>
     public Tensor Pow(Tensor exponent) => Binary(exponent, BinaryOp.Pow);
     /// <summary>Element-wise power with a scalar exponent.</summary>
-    public Tensor Pow(double exponent) => Scalar(exponent, BinaryOp.Pow);
+    public Tensor Pow(double exponent) => ScalarOp(exponent, BinaryOp.Pow);
     /// <summary>Element-wise maximum of two tensors.</summary>
     public Tensor Maximum(Tensor other) => Binary(other, BinaryOp.Maximum);
     /// <summary>Element-wise minimum of two tensors.</summary>
@@ -64,17 +64,17 @@ public partial class Tensor
     /// <summary>Element-wise &gt;=.</summary>
     public Tensor Ge(Tensor other) => Binary(other, BinaryOp.Ge);
     /// <summary>Element-wise == scalar.</summary>
-    public Tensor Eq(double s) => Scalar(s, BinaryOp.Eq);
+    public Tensor Eq(double s) => ScalarOp(s, BinaryOp.Eq);
     /// <summary>Element-wise != scalar.</summary>
-    public Tensor Ne(double s) => Scalar(s, BinaryOp.Ne);
+    public Tensor Ne(double s) => ScalarOp(s, BinaryOp.Ne);
     /// <summary>Element-wise &lt; scalar.</summary>
-    public Tensor Lt(double s) => Scalar(s, BinaryOp.Lt);
+    public Tensor Lt(double s) => ScalarOp(s, BinaryOp.Lt);
     /// <summary>Element-wise &lt;= scalar.</summary>
-    public Tensor Le(double s) => Scalar(s, BinaryOp.Le);
+    public Tensor Le(double s) => ScalarOp(s, BinaryOp.Le);
     /// <summary>Element-wise &gt; scalar.</summary>
-    public Tensor Gt(double s) => Scalar(s, BinaryOp.Gt);
+    public Tensor Gt(double s) => ScalarOp(s, BinaryOp.Gt);
     /// <summary>Element-wise &gt;= scalar.</summary>
-    public Tensor Ge(double s) => Scalar(s, BinaryOp.Ge);
+    public Tensor Ge(double s) => ScalarOp(s, BinaryOp.Ge);
     /// <summary>Element-wise logical and of two Bool tensors.</summary>
     public Tensor LogicalAnd(Tensor other) => Binary(other, BinaryOp.LogicalAnd);
     /// <summary>Element-wise logical or of two Bool tensors.</summary>

@@ -9,7 +9,7 @@ namespace Aigc.Torch;
 /// Several instances may share storage (views, <see cref="Nn.Parameter"/>s in a state dict).
 /// </summary>
 /// <remarks>The operations live in partial files by area: Tensor.Math.cs, Tensor.Shape.cs,
-/// Tensor.Reductions.cs; factories are on <see cref="Torch"/>, nn kernels on <see cref="F"/>.</remarks>
+/// Tensor.Reductions.cs; factories are on <see cref="Engine"/>, nn kernels on <see cref="F"/>.</remarks>
 public partial class Tensor : IDisposable
 {
     private TensorHandle _handle;

@@ -53,14 +53,14 @@ public class AutogradTests
         using var scope = DisposeScope.Enter();
         var x = T([2]).RequiresGrad_();
         Assert.False(x.Detach().RequiresGrad);
-        Assert.True(Torch.IsGradEnabled);
-        using (Torch.NoGrad())
+        Assert.True(Engine.IsGradEnabled);
+        using (Engine.NoGrad())
         {
-            Assert.False(Torch.IsGradEnabled);
+            Assert.False(Engine.IsGradEnabled);
             Assert.False((x * 2).RequiresGrad);
-            using (Torch.EnableGrad()) Assert.True((x * 2).RequiresGrad);
+            using (Engine.EnableGrad()) Assert.True((x * 2).RequiresGrad);
         }
-        Assert.True(Torch.IsGradEnabled);
+        Assert.True(Engine.IsGradEnabled);
         Assert.True((x * 2).RequiresGrad);
     }
 
@@ -70,7 +70,7 @@ public class AutogradTests
         using var scope = DisposeScope.Enter();
         var x = T([2]).RequiresGrad_();
         Tensor y;
-        using (Torch.InferenceMode()) y = x * 2;
+        using (Engine.InferenceMode()) y = x * 2;
         Assert.False(y.RequiresGrad);
         Close([4], y);
     }

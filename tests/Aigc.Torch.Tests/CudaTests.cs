@@ -19,12 +19,12 @@ public class CudaTests
     {
         float[] Run(Device device)
         {
-            Torch.ManualSeed(5);
+            Engine.ManualSeed(5);
             using var model = new Sequential(new Linear(8, 16), new ReLU(), new Linear(16, 1));
             model.To(device);
             using var opt = new Adam(model.Parameters(), 1e-2);
             using var scope = DisposeScope.Enter();
-            var x = Torch.Randn(32, 8).To(device);
+            var x = Tensor.Randn(32, 8).To(device);
             var y = x.Sum(1, keepDim: true);
             for (int i = 0; i < 20; i++)
             {
@@ -44,8 +44,8 @@ public class CudaTests
     public void Autocast_RunsMatmulInBFloat16()
     {
         using var scope = DisposeScope.Enter();
-        var a = Torch.Randn([4, 4], device: Device.Cuda());
-        using (Torch.Autocast(ScalarType.BFloat16))
+        var a = Tensor.Randn([4, 4], device: Device.Cuda());
+        using (Engine.Autocast(ScalarType.BFloat16))
             Assert.Equal(ScalarType.BFloat16, a.Matmul(a).DType);
         Assert.Equal(ScalarType.Float32, a.Matmul(a).DType);
     }
@@ -54,10 +54,10 @@ public class CudaTests
     public void FusedAttention_MatchesManualOnGpu()
     {
         using var scope = DisposeScope.Enter();
-        Torch.ManualSeed(1);
-        var q = Torch.Randn([1, 2, 8, 16], device: Device.Cuda());
+        Engine.ManualSeed(1);
+        var q = Tensor.Randn([1, 2, 8, 16], device: Device.Cuda());
         var scores = q.Matmul(q.Transpose(-2, -1)) / 4.0;
-        var future = Torch.Ones([8, 8], ScalarType.Bool, Device.Cuda()).Triu(1);
+        var future = Tensor.Ones([8, 8], ScalarType.Bool, Device.Cuda()).Triu(1);
         var expected = scores.MaskedFill(future, double.NegativeInfinity).Softmax(-1).Matmul(q);
         Close(D(expected.To(Device.Cpu)), F.ScaledDotProductAttention(q, q, q, isCausal: true).To(Device.Cpu), 1e-4);
     }

@@ -6,15 +6,15 @@ public class DeterminismTests
 {
     private static float[] Train(ulong seed)
     {
-        Torch.ManualSeed(seed);
+        Engine.ManualSeed(seed);
         using var model = new Sequential(new Conv2d(1, 4, 3, padding: 1), new BatchNorm2d(4), new ReLU(),
             new Flatten(), new Dropout(0.2), new Linear(4 * 8 * 8, 3));
         using var opt = new Adam(model.Parameters(), 1e-2);
         for (int i = 0; i < 20; i++)
         {
             using var scope = DisposeScope.Enter();
-            var x = Torch.Randn(8, 1, 8, 8);
-            var y = Torch.RandInt(0, 3, [8]);
+            var x = Tensor.Randn(8, 1, 8, 8);
+            var y = Tensor.RandInt(0, 3, [8]);
             opt.ZeroGrad();
             F.CrossEntropy(model.Forward(x), y).Backward();
             opt.Step();

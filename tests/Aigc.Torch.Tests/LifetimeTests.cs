@@ -18,7 +18,7 @@ public class LifetimeTests
         Tensor kept;
         using (var scope = DisposeScope.Enter())
         {
-            var a = Torch.Ones(3);
+            var a = Tensor.Ones(3);
             var b = a * 2 + 1;
             var (values, _) = b.TopK(2);
             kept = values.DetachFromDisposeScope();
@@ -40,7 +40,7 @@ public class LifetimeTests
             Tensor result;
             using (DisposeScope.Enter())
             {
-                result = (Torch.Ones(2) * 3).MoveToOuterScope();
+                result = (Tensor.Ones(2) * 3).MoveToOuterScope();
             }
             Assert.False(result.IsDisposed);
             Assert.Equal(6, result.Sum().Item());
@@ -51,13 +51,13 @@ public class LifetimeTests
     [Fact]
     public void TrainingSteps_LeaveLiveCountUnchanged()
     {
-        Torch.ManualSeed(0);
+        Engine.ManualSeed(0);
         using var model = new Sequential(new Linear(16, 32), new ReLU(), new Linear(32, 16));
         using var opt = new Adam(model.Parameters());
         void Step()
         {
             using var scope = DisposeScope.Enter();
-            var x = Torch.Randn(8, 16);
+            var x = Tensor.Randn(8, 16);
             opt.ZeroGrad();
             var loss = F.MseLoss(model.Forward(x), x);
             loss.Backward();

@@ -40,12 +40,12 @@ public class OptimizerTests
     [MemberData(nameof(Names))]
     public void Optimizer_DrivesRegressionToNearZeroLoss(string name)
     {
-        Torch.ManualSeed(4);
+        Engine.ManualSeed(4);
         using var scope = DisposeScope.Enter();
-        var trueW = Torch.Randn(3, 5);
-        var x = Torch.Randn(64, 5);
+        var trueW = Tensor.Randn(3, 5);
+        var x = Tensor.Randn(64, 5);
         var y = x.Matmul(trueW.T);
-        using var w = new Parameter(Torch.Zeros(3, 5));
+        using var w = new Parameter(Tensor.Zeros(3, 5));
         var opt = name switch
         {
             "sgd" => (Optimizer)new Sgd([w], 0.1),
@@ -85,10 +85,10 @@ public class OptimizerTests
     public void SaveAndLoadState_ResumesExactly()
     {
         using var scope = DisposeScope.Enter();
-        Torch.ManualSeed(8);
-        var x = Torch.Randn(16, 4);
-        var y = Torch.Randn(16, 2);
-        var start = Torch.Randn(2, 4);
+        Engine.ManualSeed(8);
+        var x = Tensor.Randn(16, 4);
+        var y = Tensor.Randn(16, 2);
+        var start = Tensor.Randn(2, 4);
         void Run(Parameter w, Optimizer opt, int steps)
         {
             for (int i = 0; i < steps; i++)
@@ -121,7 +121,7 @@ public class OptimizerTests
     [Fact]
     public void LoadState_FromAnotherOptimizer_Throws()
     {
-        using var w = new Parameter(Torch.Zeros(2));
+        using var w = new Parameter(Tensor.Zeros(2));
         using var sgd = new Sgd([w], 0.1, momentum: 0.9);
         var path = Path.Combine(Path.GetTempPath(), $"sgd-{Guid.NewGuid():N}.safetensors");
         sgd.SaveState(path);
@@ -135,8 +135,8 @@ public class OptimizerTests
     public void ParamGroups_HaveTheirOwnLearningRates()
     {
         using var scope = DisposeScope.Enter();
-        using var a = new Parameter(Torch.Ones(1));
-        using var b = new Parameter(Torch.Ones(1));
+        using var a = new Parameter(Tensor.Ones(1));
+        using var b = new Parameter(Tensor.Ones(1));
         using var opt = new Sgd([new ParamGroup([a]), new ParamGroup([b], learningRate: 1.0)], 0.1);
         (a + b).Sum().Backward();
         opt.Step();
@@ -147,7 +147,7 @@ public class OptimizerTests
     [Fact]
     public void Constructors_RejectBadHyperparameters()
     {
-        using var w = new Parameter(Torch.Zeros(1));
+        using var w = new Parameter(Tensor.Zeros(1));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd([w], -1));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Adam([w], beta1: 1));
         Assert.Throws<ArgumentException>(() => new Sgd([w], 0.1, nesterov: true));
@@ -158,7 +158,7 @@ public class OptimizerTests
     [Fact]
     public void Schedules_FollowTheirFormulas()
     {
-        using var w = new Parameter(Torch.Zeros(1));
+        using var w = new Parameter(Tensor.Zeros(1));
         using var opt = new Sgd([w], 1.0);
         var cosine = new WarmupCosineSchedule(opt, warmupSteps: 4, totalSteps: 14, minFactor: 0.1);
         Close(0.2, opt.Groups[0].LearningRate);

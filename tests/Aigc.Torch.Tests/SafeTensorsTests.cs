@@ -15,13 +15,13 @@ public class SafeTensorsTests : IDisposable
 
     private static Dictionary<string, Tensor> Sample() => new()
     {
-        ["w"] = Torch.FromArray([1.5f, -2f, 3f, 4f, 5f, 6f], 2, 3),
-        ["idx"] = Torch.FromArray([7L, -1L]),
-        ["d"] = Torch.FromArray([Math.PI]),
-        ["flags"] = Torch.FromArray([true, false, true]),
-        ["half"] = Torch.FromArray([(Half)0.5]),
-        ["bf"] = Torch.FromArray([2f, -0.25f]).To(ScalarType.BFloat16),
-        ["empty"] = Torch.Zeros([0, 4]),
+        ["w"] = Tensor.FromArray([1.5f, -2f, 3f, 4f, 5f, 6f], 2, 3),
+        ["idx"] = Tensor.FromArray([7L, -1L]),
+        ["d"] = Tensor.FromArray([Math.PI]),
+        ["flags"] = Tensor.FromArray([true, false, true]),
+        ["half"] = Tensor.FromArray([(Half)0.5]),
+        ["bf"] = Tensor.FromArray([2f, -0.25f]).To(ScalarType.BFloat16),
+        ["empty"] = Tensor.Zeros([0, 4]),
     };
 
     [Fact]
@@ -52,8 +52,8 @@ public class SafeTensorsTests : IDisposable
         using var scope = DisposeScope.Enter();
         SafeTensors.Save(PathOf("b.safetensors"), new Dictionary<string, Tensor>
         {
-            ["w"] = Torch.FromArray([1.5f, -2f, 3f, 4f], 2, 2),
-            ["i"] = Torch.FromArray([5L, 6L, 7L]),
+            ["w"] = Tensor.FromArray([1.5f, -2f, 3f, 4f], 2, 2),
+            ["i"] = Tensor.FromArray([5L, 6L, 7L]),
         }, new Dictionary<string, string> { ["who"] = "aigc" });
         var psi = new ProcessStartInfo(python, [TestUtil.Fixture("safetensors_spec.py"), PathOf("b.safetensors")])
         {
@@ -131,7 +131,7 @@ public class SafeTensorsTests : IDisposable
     public void Load_EveryTruncationOfAValidFile_Throws()
     {
         using var scope = DisposeScope.Enter();
-        SafeTensors.Save(PathOf("ok"), new Dictionary<string, Tensor> { ["w"] = Torch.Ones(3), ["b"] = Torch.Zeros(2) });
+        SafeTensors.Save(PathOf("ok"), new Dictionary<string, Tensor> { ["w"] = Tensor.Ones(3), ["b"] = Tensor.Zeros(2) });
         var bytes = File.ReadAllBytes(PathOf("ok"));
         for (int len = 0; len < bytes.Length; len++)
         {
@@ -144,9 +144,9 @@ public class SafeTensorsTests : IDisposable
     public void Save_RejectsReservedName_AndLeavesExistingFileIntact()
     {
         using var scope = DisposeScope.Enter();
-        SafeTensors.Save(PathOf("keep"), new Dictionary<string, Tensor> { ["w"] = Torch.Ones(2) });
+        SafeTensors.Save(PathOf("keep"), new Dictionary<string, Tensor> { ["w"] = Tensor.Ones(2) });
         var before = File.ReadAllBytes(PathOf("keep"));
-        Assert.Throws<ArgumentException>(() => SafeTensors.Save(PathOf("keep"), new Dictionary<string, Tensor> { ["__metadata__"] = Torch.Ones(2) }));
+        Assert.Throws<ArgumentException>(() => SafeTensors.Save(PathOf("keep"), new Dictionary<string, Tensor> { ["__metadata__"] = Tensor.Ones(2) }));
         Assert.Equal(before, File.ReadAllBytes(PathOf("keep")));
         Assert.Single(Directory.GetFiles(_dir));
     }

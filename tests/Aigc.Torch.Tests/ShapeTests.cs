@@ -4,7 +4,7 @@ namespace Aigc.Torch.Tests;
 
 public class ShapeTests
 {
-    private static Tensor Seq(params long[] shape) => Torch.Arange(0, shape.Aggregate(1L, (a, b) => a * b), 1, ScalarType.Float64).Reshape(shape);
+    private static Tensor Seq(params long[] shape) => Tensor.Arange(0, shape.Aggregate(1L, (a, b) => a * b), 1, ScalarType.Float64).Reshape(shape);
 
     [Fact]
     public void ViewReshapeTransposePermute()
@@ -55,11 +55,11 @@ public class ShapeTests
     {
         using var scope = DisposeScope.Enter();
         var x = Seq(3, 3);
-        var idx = Torch.FromArray([2L, 0]);
+        var idx = Tensor.FromArray([2L, 0]);
         Close([6, 7, 8, 0, 1, 2], x.IndexSelect(0, idx));
-        var g = Torch.FromArray([0L, 2, 1, 1, 2, 0], 3, 2);
+        var g = Tensor.FromArray([0L, 2, 1, 1, 2, 0], 3, 2);
         Close([0, 2, 4, 4, 8, 6], x.Gather(1, g));
-        var s = Torch.Zeros([2, 3], ScalarType.Float64).Scatter(1, Torch.FromArray([1L, 2], 2, 1), T([5, 7], 2, 1));
+        var s = Tensor.Zeros([2, 3], ScalarType.Float64).Scatter(1, Tensor.FromArray([1L, 2], 2, 1), T([5, 7], 2, 1));
         Close([0, 5, 0, 0, 0, 7], s);
         var mask = x.Gt(4);
         Close([0, 1, 2, 3, 4, -1, -1, -1, -1], x.MaskedFill(mask, -1));
@@ -70,7 +70,7 @@ public class ShapeTests
     public void TrilTriu()
     {
         using var scope = DisposeScope.Enter();
-        var ones = Torch.Ones([3, 3], ScalarType.Float64);
+        var ones = Tensor.Ones([3, 3], ScalarType.Float64);
         Close([1, 0, 0, 1, 1, 0, 1, 1, 1], ones.Tril());
         Close([0, 1, 1, 0, 0, 1, 0, 0, 0], ones.Triu(1));
     }
@@ -81,16 +81,16 @@ public class ShapeTests
         using var scope = DisposeScope.Enter();
         var a = Seq(2, 2);
         var b = Seq(2, 2) + 10;
-        Close([0, 1, 2, 3, 10, 11, 12, 13], Torch.Cat([a, b]));
-        Close([0, 1, 10, 11, 2, 3, 12, 13], Torch.Cat([a, b], 1));
-        Assert.Equal([2L, 2, 2], Torch.Stack([a, b], 1).Shape);
+        Close([0, 1, 2, 3, 10, 11, 12, 13], Tensor.Cat([a, b]));
+        Close([0, 1, 10, 11, 2, 3, 12, 13], Tensor.Cat([a, b], 1));
+        Assert.Equal([2L, 2, 2], Tensor.Stack([a, b], 1).Shape);
         var parts = Seq(7).Chunk(3);
         Assert.Equal([3L, 3, 1], parts.Select(p => p.Size(0)));
         var splits = Seq(7).Split(2);
         Assert.Equal([2L, 2, 2, 1], splits.Select(p => p.Size(0)));
         Close([6], splits[3]);
-        Assert.Throws<ArgumentException>(() => Torch.Cat(Array.Empty<Tensor>()));
-        var e = Assert.Throws<TorchException>(() => Torch.Cat([Seq(2, 2), Seq(3, 3)], 0));
+        Assert.Throws<ArgumentException>(() => Tensor.Cat(Array.Empty<Tensor>()));
+        var e = Assert.Throws<TorchException>(() => Tensor.Cat([Seq(2, 2), Seq(3, 3)], 0));
         Assert.Contains("Sizes of tensors must match", e.Message);
     }
 }

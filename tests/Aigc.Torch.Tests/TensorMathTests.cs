@@ -95,7 +95,7 @@ public class TensorMathTests
         Assert.Equal([false, false, true], a.Gt(b).ToArray<bool>());
         Assert.Equal([false, true, true], a.Ge(2).ToArray<bool>());
         Assert.Equal([false, true, false], a.Gt(1).LogicalAnd(a.Lt(3)).ToArray<bool>());
-        Close([3, 2, 3], Torch.Where(a.Gt(b), a, b));
+        Close([3, 2, 3], Tensor.Where(a.Gt(b), a, b));
         Close([1.5, 2, 2.5], a.Clamp(1.5, 2.5));
         Close([2, 2, 3], a.Clamp(min: 2));
         Close([3, 2, 3], a.Maximum(b));
@@ -112,7 +112,7 @@ public class TensorMathTests
         var b = T([7, 8, 9, 10, 11, 12], 3, 2);
         Close([58, 64, 139, 154], a.Matmul(b));
         Close([58, 64, 139, 154], a.Mm(b));
-        var batched = Torch.Stack([a, a * 2]).Bmm(Torch.Stack([b, b]));
+        var batched = Tensor.Stack([a, a * 2]).Bmm(Tensor.Stack([b, b]));
         Assert.Equal([2L, 2, 2], batched.Shape);
         Close([58, 64, 139, 154, 116, 128, 278, 308], batched);
         // linear: x W^T + b
@@ -124,7 +124,7 @@ public class TensorMathTests
     public void Multinomial_FollowsProbabilities()
     {
         using var scope = DisposeScope.Enter();
-        Torch.ManualSeed(3);
+        Engine.ManualSeed(3);
         var probs = T([0, 0.25, 0.75]);
         var draws = probs.Multinomial(4000, replacement: true).ToArray<long>();
         Assert.DoesNotContain(0L, draws);
@@ -139,10 +139,10 @@ public class TensorMathTests
         var a = T([1.7, -2.2]);
         Assert.Equal([1L, -2], a.To(ScalarType.Int64).ToArray<long>());
         var c = a.Clone();
-        using (Torch.NoGrad()) c.Fill_(0);
+        using (Engine.NoGrad()) c.Fill_(0);
         Close([1.7, -2.2], a);
         var alias = a.Alias();
-        using (Torch.NoGrad()) alias.Fill_(5);
+        using (Engine.NoGrad()) alias.Fill_(5);
         Close([5, 5], a);
     }
 }

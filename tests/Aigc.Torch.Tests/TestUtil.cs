@@ -3,10 +3,10 @@ namespace Aigc.Torch.Tests;
 internal static class TestUtil
 {
     public static Tensor T(double[] values, params long[] shape) =>
-        Torch.FromArray(values, shape.Length == 0 ? [values.Length] : shape);
+        Tensor.FromArray(values, shape.Length == 0 ? [values.Length] : shape);
 
     public static Tensor F32(float[] values, params long[] shape) =>
-        Torch.FromArray(values, shape.Length == 0 ? [values.Length] : shape);
+        Tensor.FromArray(values, shape.Length == 0 ? [values.Length] : shape);
 
     public static double[] D(Tensor t)
     {

@@ -26,12 +26,12 @@ public class BatchNorm : Module<Tensor, Tensor>
         if (affine)
         {
             using var scope = DisposeScope.Enter();
-            weight = new Parameter(Torch.Ones([features], device: d));
-            bias = new Parameter(Torch.Zeros([features], device: d));
+            weight = new Parameter(Tensor.Ones([features], device: d));
+            bias = new Parameter(Tensor.Zeros([features], device: d));
         }
-        _runningMean = Torch.Zeros([features], device: d).DetachFromDisposeScope();
-        _runningVar = Torch.Ones([features], device: d).DetachFromDisposeScope();
-        _numBatchesTracked = Torch.Zeros([], ScalarType.Int64, d).DetachFromDisposeScope();
+        _runningMean = Tensor.Zeros([features], device: d).DetachFromDisposeScope();
+        _runningVar = Tensor.Ones([features], device: d).DetachFromDisposeScope();
+        _numBatchesTracked = Tensor.Zeros([], ScalarType.Int64, d).DetachFromDisposeScope();
     }
 
     private int[] InputDims { get; }
@@ -59,7 +59,7 @@ public class BatchNorm : Module<Tensor, Tensor>
             throw new ArgumentException($"{GetType().Name} expects a {string.Join(" or ", InputDims)}-D input, got {dim}-D.", nameof(input));
         if (Training)
         {
-            using var noGrad = Torch.NoGrad();
+            using var noGrad = Engine.NoGrad();
             using var next = _numBatchesTracked + 1;
             _numBatchesTracked.CopyFrom(next);
         }
@@ -93,8 +93,8 @@ public sealed class GroupNorm : Module<Tensor, Tensor>
         (_groups, _eps) = (groups, eps);
         if (!affine) return;
         using var scope = DisposeScope.Enter();
-        weight = new Parameter(Torch.Ones([channels], device: device));
-        bias = new Parameter(Torch.Zeros([channels], device: device));
+        weight = new Parameter(Tensor.Ones([channels], device: device));
+        bias = new Parameter(Tensor.Zeros([channels], device: device));
     }
 
     /// <inheritdoc />
@@ -116,8 +116,8 @@ public sealed class LayerNorm : Module<Tensor, Tensor>
         (_shape, _eps) = (normalizedShape, eps);
         if (!elementwiseAffine) return;
         using var scope = DisposeScope.Enter();
-        weight = new Parameter(Torch.Ones(normalizedShape, device: device));
-        bias = hasBias ? new Parameter(Torch.Zeros(normalizedShape, device: device)) : null;
+        weight = new Parameter(Tensor.Ones(normalizedShape, device: device));
+        bias = hasBias ? new Parameter(Tensor.Zeros(normalizedShape, device: device)) : null;
     }
 
     /// <summary>Normalises over the last dimension of size <paramref name="features"/>.</summary>

@@ -21,8 +21,8 @@ public sealed class Conv2d : Module<Tensor, Tensor>
             throw new ArgumentException($"groups ({groups}) must divide inChannels ({inChannels}) and outChannels ({outChannels}).", nameof(groups));
         (_stride, _padding, _dilation, _groups) = ([stride, stride], [padding, padding], [dilation, dilation], groups);
         using var scope = DisposeScope.Enter();
-        weight = new Parameter(Torch.Empty([outChannels, inChannels / groups, kernelSize, kernelSize], device: device));
-        bias = hasBias ? new Parameter(Torch.Empty([outChannels], device: device)) : null;
+        weight = new Parameter(Tensor.Empty([outChannels, inChannels / groups, kernelSize, kernelSize], device: device));
+        bias = hasBias ? new Parameter(Tensor.Empty([outChannels], device: device)) : null;
         Init.DefaultLayer(weight, bias);
     }
 
@@ -58,8 +58,8 @@ public sealed class ConvTranspose2d : Module<Tensor, Tensor>
         (_stride, _padding, _outputPadding, _dilation, _groups) =
             ([stride, stride], [padding, padding], [outputPadding, outputPadding], [dilation, dilation], groups);
         using var scope = DisposeScope.Enter();
-        weight = new Parameter(Torch.Empty([inChannels, outChannels / groups, kernelSize, kernelSize], device: device));
-        bias = hasBias ? new Parameter(Torch.Empty([outChannels], device: device)) : null;
+        weight = new Parameter(Tensor.Empty([inChannels, outChannels / groups, kernelSize, kernelSize], device: device));
+        bias = hasBias ? new Parameter(Tensor.Empty([outChannels], device: device)) : null;
         Init.DefaultLayer(weight, bias);
     }
 

@@ -16,10 +16,10 @@ public sealed class Embedding : Module<Tensor, Tensor>
             throw new ArgumentOutOfRangeException(nameof(paddingIdx), p, $"padding index must be in [0, {count})");
         _paddingIdx = paddingIdx ?? -1;
         using var scope = DisposeScope.Enter();
-        weight = new Parameter(Torch.Randn([count, dim], device: device));
+        weight = new Parameter(Tensor.Randn([count, dim], device: device));
         if (paddingIdx is { } pad)
         {
-            using var noGrad = Torch.NoGrad();
+            using var noGrad = Engine.NoGrad();
             weight.Select(0, pad).Fill_(0);
         }
     }

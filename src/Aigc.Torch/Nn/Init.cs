@@ -48,7 +48,7 @@ public static class Init
     /// <summary>Fills with a constant.</summary>
     public static Tensor Constant_(Tensor t, double value)
     {
-        using var _ = Torch.NoGrad();
+        using var _ = Engine.NoGrad();
         return t.Fill_(value);
     }
 

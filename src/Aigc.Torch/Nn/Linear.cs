@@ -14,8 +14,8 @@ public sealed class Linear : Module<Tensor, Tensor>
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
         using var scope = DisposeScope.Enter();
-        weight = new Parameter(Torch.Empty([outFeatures, inFeatures], device: device));
-        bias = hasBias ? new Parameter(Torch.Empty([outFeatures], device: device)) : null;
+        weight = new Parameter(Tensor.Empty([outFeatures, inFeatures], device: device));
+        bias = hasBias ? new Parameter(Tensor.Empty([outFeatures], device: device)) : null;
         Init.DefaultLayer(weight, bias);
     }
 

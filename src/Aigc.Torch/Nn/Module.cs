@@ -110,7 +110,7 @@ public abstract class Module : IDisposable
     /// optimisers built before the move still hold them.</summary>
     public Module To(Device device, ScalarType? dtype = null)
     {
-        using var noGrad = Torch.NoGrad();
+        using var noGrad = Engine.NoGrad();
         foreach (var (_, p) in NamedParameters())
         {
             bool requiresGrad = p.RequiresGrad;
@@ -163,7 +163,7 @@ public abstract class Module : IDisposable
                     $"Shape mismatch for '{name}': the module has [{string.Join(", ", want)}], the state dict has [{string.Join(", ", got)}].",
                     nameof(state));
         }
-        using var noGrad = Torch.NoGrad();
+        using var noGrad = Engine.NoGrad();
         foreach (var (name, target) in targets)
             if (state.TryGetValue(name, out var source)) target.CopyFrom(source);
         return (missing, unexpected);

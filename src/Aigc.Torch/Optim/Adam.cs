@@ -35,7 +35,7 @@ public class Adam : Optimizer
         _expAvgSq = Groups.Select(g => g.Parameters.Select(ZerosLike).ToArray()).ToArray();
     }
 
-    private static Tensor ZerosLike(Parameter p) => Torch.Zeros(p.Shape, p.DType, p.Device).DetachFromDisposeScope();
+    private static Tensor ZerosLike(Parameter p) => Tensor.Zeros(p.Shape, p.DType, p.Device).DetachFromDisposeScope();
 
     /// <summary>β₁, the first-moment decay.</summary>
     public double Beta1 { get; }

@@ -130,7 +130,7 @@ public static class SafeTensors
                 var bytes = new byte[e.End - e.Begin];
                 stream.Position = dataStart + e.Begin;
                 stream.ReadExactly(bytes);
-                tensors[e.Name] = Torch.FromBytes(bytes, e.DType, e.Shape).DetachFromDisposeScope();
+                tensors[e.Name] = Tensor.FromBytes(bytes, e.DType, e.Shape).DetachFromDisposeScope();
             }
         }
         catch

@@ -1,0 +1,2 @@
+global using Aigc.Torch;
+global using Xunit;
