@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what Aigc.MLNet needs on Debian 12, and only what is missing (safe to run repeatedly).
+#   libtorch-dev + libopenblas0-pthread  the engine (without OpenBLAS, Debian's libtorch falls back
+#                                        to reference BLAS and runs ~10x slower)
+#   cmake, g++, make                     to build the native shim
+#   dataset-fashion-mnist, fortunes      real training data
+#   python3-torch, python3-pil           independent references for tests and the benchmark peer
+set -euo pipefail
+
+packages=(libtorch-dev libopenblas0-pthread cmake g++ make dataset-fashion-mnist fortunes
+          python3-torch python3-pil python3-numpy)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all system packages present"
+fi
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "setup: the .NET 10 SDK is required (dotnet was not found on PATH)" >&2
+  exit 1
+fi

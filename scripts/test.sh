@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every test suite plus a smoke run of each sample, and ends with one summary line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test Aigc.MLNet.sln -c Release -nologo 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# Samples run with a tiny step budget, as smoke tests.
+smoke_out=$(mktemp -d)
+if dotnet run --project samples/FashionMnistVae -c Release --no-build -- --max-steps 20 --out "$smoke_out" > "$smoke_out/log" 2>&1 \
+   && [ -s "$smoke_out/vae-samples.png" ]; then
+  echo "smoke: FashionMnistVae wrote $smoke_out/vae-samples.png"
+else
+  cat "$smoke_out/log"; echo "smoke: FashionMnistVae FAILED"; status=1
+fi
+rm -rf "$smoke_out"
+
+awk '/(Passed|Failed)! +- Failed:/ {
+       gsub(/,/, ""); for (i = 1; i <= NF; i++) {
+         if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+     END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+exit "$status"
