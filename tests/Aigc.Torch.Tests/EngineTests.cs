@@ -6,7 +6,7 @@ public class EngineTests
     public void Threads_DefaultToCoresAndCanBeChanged()
     {
         int original = Engine.NumThreads;
-        Assert.Equal(ThreadSettings.DefaultIntraOpThreads, original);
+        Assert.Equal(ProcessDefaults.DefaultIntraOpThreads, original);
         Engine.SetNumThreads(1);
         Assert.Equal(1, Engine.NumThreads);
         Engine.SetNumThreads(original);

@@ -74,18 +74,24 @@ internal static class NativeLibraryLoader
             throw new DllNotFoundException(
                 $"{path} has native ABI version {version}, but Aigc.Torch {typeof(NativeLibraryLoader).Assembly.GetName().Version} " +
                 $"needs version {ExpectedAbiVersion}. Rebuild the shim (dotnet build) or install matching packages.");
-        ApplyThreadDefaults(handle);
+        ApplyProcessDefaults(handle);
     }
 
-    // Runs before any tensor exists, so libtorch's OpenMP pool starts at the chosen size and
-    // OpenBLAS never competes with it (see docs/performance.md for the measured cost).
-    private static unsafe void ApplyThreadDefaults(IntPtr handle)
+    // Runs before any tensor exists, so libtorch's OpenMP pool starts at the chosen size, OpenBLAS
+    // never competes with it, and large buffers are reused instead of page-faulted in every step
+    // (see docs/performance.md for the measured costs).
+    private static unsafe void ApplyProcessDefaults(IntPtr handle)
     {
         var setBlas = (delegate* unmanaged<int, int*, int>)NativeLibrary.GetExport(handle, "Engine_set_blas_threads");
         var setThreads = (delegate* unmanaged<int, int>)NativeLibrary.GetExport(handle, "Engine_set_num_threads");
         int applied;
-        setBlas(ThreadSettings.DefaultBlasThreads, &applied);
-        setThreads(ThreadSettings.DefaultIntraOpThreads);
+        setBlas(ProcessDefaults.DefaultBlasThreads, &applied);
+        setThreads(ProcessDefaults.DefaultIntraOpThreads);
+        if (ProcessDefaults.MallocTuning)
+        {
+            var tune = (delegate* unmanaged<long, long, int*, int>)NativeLibrary.GetExport(handle, "Engine_tune_malloc");
+            tune(ProcessDefaults.MallocMmapThreshold, ProcessDefaults.MallocTrimThreshold, &applied);
+        }
     }
 
     private static string MissingLibraryMessage(List<string> errors)
