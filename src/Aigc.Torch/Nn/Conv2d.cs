@@ -13,12 +13,7 @@ public sealed class Conv2d : Module<Tensor, Tensor>
     public Conv2d(long inChannels, long outChannels, long kernelSize, long stride = 1, long padding = 0,
         long dilation = 1, long groups = 1, bool hasBias = true, Device? device = null)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(inChannels, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(outChannels, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(kernelSize, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(groups, 1);
-        if (inChannels % groups != 0 || outChannels % groups != 0)
-            throw new ArgumentException($"groups ({groups}) must divide inChannels ({inChannels}) and outChannels ({outChannels}).", nameof(groups));
+        ConvArguments.Check(inChannels, outChannels, kernelSize, groups);
         (_stride, _padding, _dilation, _groups) = ([stride, stride], [padding, padding], [dilation, dilation], groups);
         using var scope = DisposeScope.Enter();
         weight = new Parameter(Tensor.Empty([outChannels, inChannels / groups, kernelSize, kernelSize], device: device));
@@ -49,12 +44,7 @@ public sealed class ConvTranspose2d : Module<Tensor, Tensor>
     public ConvTranspose2d(long inChannels, long outChannels, long kernelSize, long stride = 1, long padding = 0,
         long outputPadding = 0, long groups = 1, bool hasBias = true, long dilation = 1, Device? device = null)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(inChannels, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(outChannels, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(kernelSize, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(groups, 1);
-        if (inChannels % groups != 0 || outChannels % groups != 0)
-            throw new ArgumentException($"groups ({groups}) must divide inChannels ({inChannels}) and outChannels ({outChannels}).", nameof(groups));
+        ConvArguments.Check(inChannels, outChannels, kernelSize, groups);
         (_stride, _padding, _outputPadding, _dilation, _groups) =
             ([stride, stride], [padding, padding], [outputPadding, outputPadding], [dilation, dilation], groups);
         using var scope = DisposeScope.Enter();
@@ -72,4 +62,18 @@ public sealed class ConvTranspose2d : Module<Tensor, Tensor>
     /// <inheritdoc />
     public override Tensor Forward(Tensor input) =>
         F.ConvTranspose2d(input, weight, bias, _stride, _padding, _outputPadding, _dilation, _groups);
+}
+
+/// <summary>Argument checks shared by the convolution layers.</summary>
+internal static class ConvArguments
+{
+    public static void Check(long inChannels, long outChannels, long kernelSize, long groups)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(inChannels, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(outChannels, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(kernelSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(groups, 1);
+        if (inChannels % groups != 0 || outChannels % groups != 0)
+            throw new ArgumentException($"groups ({groups}) must divide inChannels ({inChannels}) and outChannels ({outChannels}).", nameof(groups));
+    }
 }
