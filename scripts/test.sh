@@ -4,10 +4,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
+# Build everything (library, tests, samples, benchmarks) so none of it can rot unnoticed.
+dotnet build Aigc.MLNet.sln -c Release -nologo -v quiet
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-dotnet test Aigc.MLNet.sln -c Release -nologo 2>&1 | tee "$log"
+dotnet test Aigc.MLNet.sln -c Release -nologo --no-build 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 
