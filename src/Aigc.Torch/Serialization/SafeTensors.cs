@@ -53,7 +53,8 @@ public static class SafeTensors
         ["F16"] = ScalarType.Float16, ["BF16"] = ScalarType.BFloat16, ["F32"] = ScalarType.Float32, ["F64"] = ScalarType.Float64,
     };
 
-    private static string Code(ScalarType t) => s_fromCode.First(kv => kv.Value == t).Key;
+    /// <summary>The safetensors dtype code ("F32", "BF16", ...) of an element type.</summary>
+    public static string DTypeCode(ScalarType t) => s_fromCode.First(kv => kv.Value == t).Key;
 
     /// <summary>Writes <paramref name="tensors"/> (from any device) atomically: to a temporary file
     /// beside <paramref name="path"/>, then renamed over it, so a crash never leaves a torn file.</summary>
@@ -86,7 +87,7 @@ public static class SafeTensors
             if (name == "__metadata__") throw new ArgumentException("'__metadata__' is reserved and cannot name a tensor.", nameof(tensors));
             var t = tensors[name];
             long size = t.NumberOfElements * t.DType.ElementSize();
-            header[name] = new { dtype = Code(t.DType), shape = t.Shape, data_offsets = new[] { offset, offset + size } };
+            header[name] = new { dtype = DTypeCode(t.DType), shape = t.Shape, data_offsets = new[] { offset, offset + size } };
             offset += size;
         }
         var json = JsonSerializer.SerializeToUtf8Bytes(header);
@@ -121,7 +122,17 @@ public static class SafeTensors
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var stream = File.OpenRead(path);
-        var (entries, metadata, dataStart) = ReadHeader(stream, path);
+        return Read(stream, path);
+    }
+
+    /// <summary>Loads every tensor from a seekable stream onto the CPU; <paramref name="name"/>
+    /// identifies the source in error messages.</summary>
+    /// <exception cref="SafeTensorsException">The data is truncated, corrupted or inconsistent.</exception>
+    public static SafeTensorsFile Read(Stream stream, string name)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (!stream.CanSeek) throw new ArgumentException("The stream must be seekable.", nameof(stream));
+        var (entries, metadata, dataStart) = ReadHeader(stream, name);
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
         {
