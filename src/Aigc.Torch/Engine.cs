@@ -12,6 +12,18 @@ public static class Engine
     /// <summary>Seeds every generator (CPU and all CUDA devices). Same seed, same CPU results.</summary>
     public static void ManualSeed(ulong seed) => NativeStatus.Check(EngineNative.Engine_manual_seed(seed));
 
+    /// <summary>The CPU generator's state (a UInt8 tensor) — save it in a checkpoint to resume the
+    /// exact random stream.</summary>
+    public static Tensor GetRngState() => Tensor.Wrap(EngineNative.Engine_get_rng_state(out var r), r);
+
+    /// <summary>Restores a state from <see cref="GetRngState"/>.</summary>
+    /// <exception cref="TorchException">The tensor is not a valid generator state.</exception>
+    public static void SetRngState(Tensor state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        NativeStatus.Check(EngineNative.Engine_set_rng_state(state.Handle));
+    }
+
     /// <summary>libtorch's intra-op thread count (its OpenMP pool).</summary>
     public static int NumThreads
     {

@@ -30,4 +30,18 @@ public class DeterminismTests
         Assert.Equal(a, b);
         Assert.NotEqual(a, Train(124));
     }
+
+    [Fact]
+    public void RngState_RestoresTheRandomStream()
+    {
+        using var scope = DisposeScope.Enter();
+        Engine.ManualSeed(5);
+        Tensor.Randn(10);
+        var state = Engine.GetRngState();
+        var first = Tensor.Randn(20).ToArray<float>();
+        Tensor.Randn(7);
+        Engine.SetRngState(state);
+        Assert.Equal(first, Tensor.Randn(20).ToArray<float>());
+        Assert.Throws<TorchException>(() => Engine.SetRngState(Tensor.Zeros([3], ScalarType.UInt8)));
+    }
 }

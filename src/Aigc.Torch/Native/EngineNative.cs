@@ -15,6 +15,8 @@ internal static partial class EngineNative
     [LibraryImport(Lib)] internal static partial int Engine_set_blas_threads(int n, out int applied);
     [LibraryImport(Lib)] internal static partial int Engine_tune_malloc(long mmapThreshold, long trimThreshold, out int applied);
     [LibraryImport(Lib)] internal static partial int Engine_manual_seed(ulong seed);
+    [LibraryImport(Lib)] internal static partial int Engine_get_rng_state(out IntPtr state);
+    [LibraryImport(Lib)] internal static partial int Engine_set_rng_state(TensorHandle state);
     [LibraryImport(Lib)] internal static partial int Engine_cuda_device_count(out int count);
     [LibraryImport(Lib)] internal static partial int Engine_cuda_synchronize(int device);
     [LibraryImport(Lib)] internal static partial int Engine_set_tf32(int enabled);

@@ -72,41 +72,54 @@ public abstract class Optimizer : IDisposable
     /// <summary>Replaces a state tensor by key; returns false for an unknown key.</summary>
     protected abstract bool RestoreStateTensor(string key, Tensor value);
 
-    /// <summary>Writes step count, learning rates and state tensors to a safetensors file.</summary>
+    /// <summary>The whole optimiser state as tensors the caller owns: moments by
+    /// "group.param.name", the step count as "step" and each group's learning rate as "lr.N".</summary>
+    public Dictionary<string, Tensor> StateDict()
+    {
+        var state = StateTensors().ToDictionary(t => t.Key, t => t.Value.Detach().DetachFromDisposeScope(), StringComparer.Ordinal);
+        state["step"] = Tensor.Full([], StepCount, ScalarType.Int64).DetachFromDisposeScope();
+        for (int i = 0; i < Groups.Count; i++)
+            state[$"lr.{i}"] = Tensor.Full([], Groups[i].LearningRate, ScalarType.Float64).DetachFromDisposeScope();
+        return state;
+    }
+
+    /// <summary>Restores a <see cref="StateDict"/> of an optimiser over the same parameters.</summary>
+    /// <exception cref="InvalidDataException">An entry does not fit this optimiser's parameters.</exception>
+    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        foreach (var (key, value) in state)
+        {
+            if (key == "step") StepCount = value.ItemInt64();
+            else if (key.StartsWith("lr.", StringComparison.Ordinal) && int.TryParse(key.AsSpan(3), NumberStyles.None, CultureInfo.InvariantCulture, out int g) && g < Groups.Count)
+                Groups[g].LearningRate = value.Item();
+            else if (!RestoreStateTensor(key, value))
+                throw new InvalidDataException($"Optimizer state entry '{key}' does not match this optimizer's parameters.");
+        }
+    }
+
+    /// <summary>Writes <see cref="StateDict"/> to a safetensors file (atomically).</summary>
     public void SaveState(string path)
     {
-        var metadata = new Dictionary<string, string>
+        var state = StateDict();
+        try
         {
-            ["optimizer"] = GetType().Name,
-            ["step"] = StepCount.ToString(CultureInfo.InvariantCulture),
-        };
-        for (int i = 0; i < Groups.Count; i++)
-            metadata[$"lr.{i}"] = Groups[i].LearningRate.ToString("R", CultureInfo.InvariantCulture);
-        var tensors = StateTensors().ToDictionary(t => t.Key, t => t.Value);
-        SafeTensors.Save(path, tensors, metadata);
+            SafeTensors.Save(path, state, new Dictionary<string, string> { ["optimizer"] = GetType().Name });
+        }
+        finally
+        {
+            foreach (var t in state.Values) t.Dispose();
+        }
     }
 
     /// <summary>Restores what <see cref="SaveState"/> wrote, for an optimiser over the same parameters.</summary>
     /// <exception cref="InvalidDataException">The file belongs to another optimiser or parameter layout.</exception>
     public void LoadState(string path)
     {
-        var file = SafeTensors.Load(path);
-        try
-        {
-            if (!file.Metadata.TryGetValue("optimizer", out var kind) || kind != GetType().Name)
-                throw new InvalidDataException($"{path}: optimizer state is for '{kind ?? "unknown"}', not {GetType().Name}.");
-            StepCount = long.Parse(file.Metadata["step"], CultureInfo.InvariantCulture);
-            for (int i = 0; i < Groups.Count; i++)
-                if (file.Metadata.TryGetValue($"lr.{i}", out var lr))
-                    Groups[i].LearningRate = double.Parse(lr, CultureInfo.InvariantCulture);
-            foreach (var (key, value) in file.Tensors)
-                if (!RestoreStateTensor(key, value))
-                    throw new InvalidDataException($"{path}: state entry '{key}' does not match this optimizer's parameters.");
-        }
-        finally
-        {
-            file.Dispose();
-        }
+        using var file = SafeTensors.Load(path);
+        if (!file.Metadata.TryGetValue("optimizer", out var kind) || kind != GetType().Name)
+            throw new InvalidDataException($"{path}: optimizer state is for '{kind ?? "unknown"}', not {GetType().Name}.");
+        LoadStateDict(file.Tensors);
     }
 
     /// <summary>Frees the state tensors.</summary>

@@ -1,6 +1,7 @@
 // Process-wide engine settings: ABI version, threads, seeds, CUDA queries, grad mode, autocast.
 #include "aigc_common.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <ATen/autocast_mode.h>
 #include <c10/core/GradMode.h>
@@ -68,6 +69,24 @@ AIGC_API int32_t Engine_tune_malloc(int64_t mmap_threshold, int64_t trim_thresho
 // Seeds the CPU generator and, when present, every CUDA generator.
 AIGC_API int32_t Engine_manual_seed(uint64_t seed) {
   return aigc::guard([&] { at::manual_seed(seed); });
+}
+
+// The CPU generator's full state as a UInt8 tensor, so a checkpoint can resume the exact random
+// stream (dropout masks, sampling) and a resumed run matches an uninterrupted one bit for bit.
+AIGC_API int32_t Engine_get_rng_state(TensorH* out) {
+  return aigc::guard([&] {
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    *out = aigc::wrap(gen.get_state());
+  });
+}
+
+AIGC_API int32_t Engine_set_rng_state(TensorH state) {
+  return aigc::guard([&] {
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(aigc::ref(state));
+  });
 }
 
 AIGC_API int32_t Engine_cuda_device_count(int32_t* out) {

@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Globalization;
+using Aigc.MLNet.Data;
+using Aigc.Torch;
+using Aigc.Torch.Serialization;
+using Microsoft.Extensions.Logging;
+
+namespace Aigc.MLNet.Training;
+
+/// <summary>
+/// The training loop every model family shares: epochs and a step budget, batching, a seeded new
+/// order each epoch, progress reports and log lines, cancellation within one step, validation per
+/// epoch, a stop naming the step when a loss turns NaN or infinite, and checkpoints that resume
+/// bit-identically on the CPU (weights, optimiser state, RNG state and data position are saved).
+/// </summary>
+public sealed class TrainingLoop
+{
+    private const string TaskPrefix = "task.";
+    private const string RngKey = "rng.cpu";
+    private readonly AigcContext _context;
+
+    /// <summary>Creates a loop that uses the context's device, seed and log.</summary>
+    public TrainingLoop(AigcContext context) => _context = context ?? throw new ArgumentNullException(nameof(context));
+
+    private sealed class Position
+    {
+        public int Epoch = 1;
+        public long StepInEpoch;
+        public long Step;
+    }
+
+    /// <summary>Trains <paramref name="task"/> on <paramref name="train"/>.</summary>
+    /// <exception cref="OperationCanceledException">Cancelled; the task holds the weights of the last
+    /// completed step and, when a checkpoint path is set, a checkpoint of that step was written.</exception>
+    /// <exception cref="TrainingDivergedException">A loss became NaN or infinite.</exception>
+    /// <exception cref="ArgumentException">The data is empty or lacks the task's columns.</exception>
+    public TrainingResult Run(ITrainingTask task, IDataView train, IDataView? validation, TrainingOptions options,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var batcher = new Batcher(train.Schema, task.BatchColumns, options.BatchSize, _context.Device);
+        if (validation is not null) _ = new Batcher(validation.Schema, task.BatchColumns, options.BatchSize, _context.Device);
+        long? rows = train.GetRowCount();
+        if (rows == 0) throw new ArgumentException("The training data has no rows.", nameof(train));
+        long? stepsPerEpoch = rows is { } r ? (options.DropLastPartialBatch ? r / options.BatchSize : (r + options.BatchSize - 1) / options.BatchSize) : null;
+        long? total = stepsPerEpoch is { } spe ? Math.Min(spe * options.Epochs, options.MaxSteps ?? long.MaxValue) : options.MaxSteps;
+
+        var at = new Position();
+        bool resumed = options.ResumeFromCheckpoint && File.Exists(options.CheckpointPath) && LoadCheckpoint(task, options.CheckpointPath!, at);
+        long startStep = at.Step, samples = 0;
+        var clock = Stopwatch.StartNew();
+        IReadOnlyDictionary<string, double> losses = new Dictionary<string, double>();
+        IReadOnlyDictionary<string, double>? metrics = null;
+
+        TrainingProgress Report(IReadOnlyDictionary<string, double>? validationMetrics = null)
+        {
+            double stepsPerSecond = (at.Step - startStep) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+            TimeSpan? eta = total is { } t && stepsPerSecond > 0 ? TimeSpan.FromSeconds((t - at.Step) / stepsPerSecond) : null;
+            var p = new TrainingProgress(at.Epoch, options.Epochs, at.Step, total, losses, samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9),
+                clock.Elapsed, eta, validationMetrics);
+            progress?.Report(p);
+            _context.WriteLog(LogLevel.Information, "Training", p.ToString());
+            return p;
+        }
+
+        bool budgetLeft() => options.MaxSteps is not { } max || at.Step < max;
+        for (; at.Epoch <= options.Epochs && budgetLeft(); at.Epoch++, at.StepInEpoch = 0)
+        {
+            bool exhausted = false;
+            using (var cursor = OpenCursor(train, batcher, options, at.Epoch))
+            {
+                for (long skip = 0; skip < at.StepInEpoch; skip++) batcher.Next(cursor)?.Dispose(); // resume mid-epoch
+                while (budgetLeft())
+                {
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        if (options.CheckpointPath is { } path) SaveCheckpoint(task, path, at);
+                        _context.WriteLog(LogLevel.Warning, "Training", $"cancelled after step {at.Step}");
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
+                    using var batch = batcher.Next(cursor);
+                    if (batch is null || (options.DropLastPartialBatch && batch.Count < options.BatchSize))
+                    {
+                        exhausted = true;
+                        break;
+                    }
+                    losses = task.TrainStep(batch);
+                    at.Step++;
+                    at.StepInEpoch++;
+                    samples += batch.Count;
+                    CheckFinite(losses, at);
+                    if (at.Step % options.ReportEveryNSteps == 0) Report();
+                    if (options.CheckpointEveryNSteps > 0 && at.Step % options.CheckpointEveryNSteps == 0 && options.CheckpointPath is { } p)
+                        SaveCheckpoint(task, p, at);
+                }
+            }
+            if (!exhausted) break;
+            if (at.Step == 0) throw new ArgumentException("The training data has no rows (or fewer than one full batch).", nameof(train));
+            metrics = validation is null ? null : task.Validate(validation, options.BatchSize);
+            Report(metrics);
+        }
+        if (at.Epoch > options.Epochs)
+        {
+            at.Epoch = options.Epochs;
+            at.StepInEpoch = stepsPerEpoch ?? at.StepInEpoch;
+        }
+        if (options.CheckpointPath is { } final) SaveCheckpoint(task, final, at);
+        double epochs = stepsPerEpoch is { } s && s > 0 ? (double)at.Step / s : at.Epoch;
+        return new TrainingResult(at.Step, epochs, losses, metrics, clock.Elapsed, resumed);
+    }
+
+    private DataViewRowCursor OpenCursor(IDataView train, Batcher batcher, TrainingOptions options, int epoch)
+    {
+        if (!options.Shuffle) return train.GetRowCursor(batcher.Columns);
+        // Derived from (seed, epoch) alone, so a resumed run sees the same order.
+        int seed = unchecked(_context.Seed * 1_000_003 + epoch);
+        var source = train.CanShuffle ? train : _context.Data.ShuffleRows(train, seed);
+        return source.GetRowCursor(batcher.Columns, new Random(seed));
+    }
+
+    private static void CheckFinite(IReadOnlyDictionary<string, double> losses, Position at)
+    {
+        foreach (var (name, value) in losses)
+            if (!double.IsFinite(value))
+                throw new TrainingDivergedException(
+                    $"Loss '{name}' became {value} at step {at.Step} (epoch {at.Epoch}); training stopped. " +
+                    "Lower the learning rate or clip gradients; any checkpoint written before this step is intact.");
+    }
+
+    private void SaveCheckpoint(ITrainingTask task, string path, Position at)
+    {
+        using var scope = DisposeScope.Enter();
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (name, t) in task.GetState()) tensors[TaskPrefix + name] = t;
+        tensors[RngKey] = Engine.GetRngState();
+        var meta = new Dictionary<string, string>
+        {
+            ["format"] = "aigc-checkpoint",
+            ["epoch"] = at.Epoch.ToString(CultureInfo.InvariantCulture),
+            ["step_in_epoch"] = at.StepInEpoch.ToString(CultureInfo.InvariantCulture),
+            ["step"] = at.Step.ToString(CultureInfo.InvariantCulture),
+            ["seed"] = _context.Seed.ToString(CultureInfo.InvariantCulture),
+        };
+        SafeTensors.Save(path, tensors, meta);
+        foreach (var t in tensors.Values) t.Dispose();
+        _context.WriteLog(LogLevel.Information, "Training", $"checkpoint at step {at.Step} written to {path}");
+    }
+
+    private bool LoadCheckpoint(ITrainingTask task, string path, Position at)
+    {
+        using var file = SafeTensors.Load(path);
+        var m = file.Metadata;
+        if (!m.TryGetValue("format", out var f) || f != "aigc-checkpoint")
+            throw new InvalidDataException($"{path}: not an Aigc.MLNet checkpoint.");
+        if (m.TryGetValue("seed", out var seed) && seed != _context.Seed.ToString(CultureInfo.InvariantCulture))
+            throw new InvalidDataException($"{path}: the checkpoint was made with seed {seed}, but this context's seed is {_context.Seed}; resume with the same seed.");
+        at.Epoch = int.Parse(m["epoch"], CultureInfo.InvariantCulture);
+        at.StepInEpoch = long.Parse(m["step_in_epoch"], CultureInfo.InvariantCulture);
+        at.Step = long.Parse(m["step"], CultureInfo.InvariantCulture);
+        task.SetState(file.Tensors.Where(kv => kv.Key.StartsWith(TaskPrefix, StringComparison.Ordinal))
+            .ToDictionary(kv => kv.Key[TaskPrefix.Length..], kv => kv.Value));
+        Engine.SetRngState(file.Tensors[RngKey]);
+        _context.WriteLog(LogLevel.Information, "Training", $"resumed from {path} at step {at.Step} (epoch {at.Epoch})");
+        return true;
+    }
+}
