@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Aigc.MLNet.ModelFiles;
-using Aigc.MLNet.Pipeline;
 
 namespace Aigc.MLNet;
 
@@ -54,4 +53,13 @@ public sealed class ModelCatalog
         using var package = ModelFile.Load(path);
         return package.Manifest;
     }
+
+    /// <summary>A single-row engine over <paramref name="transformer"/> (not thread-safe; see
+    /// <see cref="CreatePredictionEnginePool{TSrc, TDst}"/>).</summary>
+    public PredictionEngine<TSrc, TDst> CreatePredictionEngine<TSrc, TDst>(ITransformer transformer)
+        where TSrc : class where TDst : class, new() => new(_context, transformer);
+
+    /// <summary>A thread-safe pool of single-row engines over <paramref name="transformer"/>.</summary>
+    public PredictionEnginePool<TSrc, TDst> CreatePredictionEnginePool<TSrc, TDst>(ITransformer transformer)
+        where TSrc : class where TDst : class, new() => new(_context, transformer);
 }

@@ -1,4 +1,3 @@
-using Aigc.MLNet.Pipeline;
 using Aigc.MLNet.Transforms;
 
 namespace Aigc.MLNet;

@@ -1,5 +1,4 @@
 using Aigc.MLNet.Data;
-using Aigc.MLNet.Pipeline;
 using Aigc.MLNet.Transforms;
 
 namespace Aigc.MLNet.Tests;

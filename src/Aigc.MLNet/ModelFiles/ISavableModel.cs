@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Aigc.MLNet.Data;
-using Aigc.MLNet.Pipeline;
 using Aigc.Torch;
 
 namespace Aigc.MLNet.ModelFiles;

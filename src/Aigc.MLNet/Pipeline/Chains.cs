@@ -1,7 +1,7 @@
 using System.Collections;
 using Aigc.MLNet.Data;
 
-namespace Aigc.MLNet.Pipeline;
+namespace Aigc.MLNet;
 
 /// <summary>Transformers applied in order; the result of fitting an <see cref="EstimatorChain{TLast}"/>.</summary>
 public sealed class TransformerChain<TLast> : ITransformer, IEnumerable<ITransformer> where TLast : class, ITransformer

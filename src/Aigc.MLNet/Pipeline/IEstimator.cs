@@ -1,6 +1,6 @@
 using Aigc.MLNet.Data;
 
-namespace Aigc.MLNet.Pipeline;
+namespace Aigc.MLNet;
 
 /// <summary>A fitted step that maps a data view to another, lazily (ML.NET's ITransformer).</summary>
 public interface ITransformer

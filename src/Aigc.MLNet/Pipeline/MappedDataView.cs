@@ -1,6 +1,6 @@
 using Aigc.MLNet.Data;
 
-namespace Aigc.MLNet.Pipeline;
+namespace Aigc.MLNet;
 
 /// <summary>
 /// The lazy view behind row-mapping transforms: the input's columns plus one computed column,

@@ -1,5 +1,4 @@
 using Aigc.MLNet.Data;
-using Aigc.MLNet.Pipeline;
 
 namespace Aigc.MLNet.Transforms;
 

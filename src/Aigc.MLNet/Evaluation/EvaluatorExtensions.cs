@@ -1,0 +1,21 @@
+using Aigc.MLNet.Data;
+
+namespace Aigc.MLNet.Evaluation;
+
+/// <summary>Evaluators on <c>ctx.Generative.Evaluators</c>; model families add theirs beside these.</summary>
+public static class EvaluatorExtensions
+{
+    /// <summary>MSE and PSNR between an image column and its reconstruction.</summary>
+    /// <param name="evaluators">The catalog.</param>
+    /// <param name="data">Rows holding both columns (e.g. a VAE's transform output).</param>
+    /// <param name="originalColumn">The input images.</param>
+    /// <param name="reconstructionColumn">The reconstructed images, same shape.</param>
+    /// <param name="dataRange">Pixel range: 1 for [0, 1] images, 2 for [-1, 1].</param>
+    public static ReconstructionMetrics EvaluateReconstruction(this GenerativeCatalog.GenerativeEvaluators evaluators, IDataView data,
+        string originalColumn, string reconstructionColumn, double dataRange = 1.0)
+    {
+        ArgumentNullException.ThrowIfNull(evaluators);
+        ArgumentNullException.ThrowIfNull(data);
+        return ReconstructionEvaluator.Evaluate(data, originalColumn, reconstructionColumn, dataRange);
+    }
+}
