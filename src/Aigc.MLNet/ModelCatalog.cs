@@ -11,6 +11,9 @@ public sealed class ModelCatalog
     private static readonly ConcurrentDictionary<string, Func<ModelPackage, AigcContext, ITransformer>> s_loaders = new(StringComparer.Ordinal);
     private readonly AigcContext _context;
 
+    // The built-in families; applications may add their own with RegisterFamily.
+    static ModelCatalog() => RegisterFamily(Vae.VaeTransformer.FamilyName, Vae.VaeTransformer.Load);
+
     internal ModelCatalog(AigcContext context) => _context = context;
 
     /// <summary>Registers how to rebuild models of <paramref name="family"/> (model families call this).</summary>

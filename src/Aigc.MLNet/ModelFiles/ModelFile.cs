@@ -62,6 +62,7 @@ public static class ModelFile
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         MaxDepth = 32,
+        Converters = { new JsonStringEnumConverter() },
     };
 
     /// <summary>Writes a model file. The manifest's weight table is filled from

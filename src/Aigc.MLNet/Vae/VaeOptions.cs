@@ -1,0 +1,101 @@
+namespace Aigc.MLNet.Vae;
+
+/// <summary>The encoder/decoder architecture.</summary>
+public enum VaeArchitecture
+{
+    /// <summary>The PyTorch-examples MLP: pixels → hidden → (μ, log σ²) → hidden → pixels.</summary>
+    Mlp,
+    /// <summary>Two stride-2 convolutions down, two transposed convolutions up (H and W divisible by 4).</summary>
+    Conv,
+}
+
+/// <summary>How reconstructions are scored.</summary>
+public enum ReconstructionLoss
+{
+    /// <summary>Binary cross-entropy summed over pixels (pixels in [0, 1]), as in the PyTorch example.</summary>
+    BinaryCrossEntropy,
+    /// <summary>Squared error summed over pixels.</summary>
+    MeanSquaredError,
+}
+
+/// <summary>Options of the VAE trainer. Loss per image = reconstruction + β · KL(q(z|x) ‖ N(0, I)).</summary>
+public sealed record VaeOptions
+{
+    /// <summary>The image column: Single values in [0, 1], shaped (1 or 3, H, W).</summary>
+    public string InputColumn { get; init; } = "Image";
+
+    /// <summary>The column the transformer writes reconstructions to.</summary>
+    public string ReconstructionColumn { get; init; } = "Reconstruction";
+
+    /// <summary>MLP or convolutional.</summary>
+    public VaeArchitecture Architecture { get; init; } = VaeArchitecture.Mlp;
+
+    /// <summary>Size of the latent code z.</summary>
+    public int LatentDim { get; init; } = 20;
+
+    /// <summary>Hidden width of the MLP.</summary>
+    public int HiddenDim { get; init; } = 400;
+
+    /// <summary>Channels of the first convolution (doubled in the second).</summary>
+    public int ConvChannels { get; init; } = 32;
+
+    /// <summary>β, the weight of the KL term (1 is the standard VAE).</summary>
+    public double Beta { get; init; } = 1.0;
+
+    /// <summary>The reconstruction loss.</summary>
+    public ReconstructionLoss Loss { get; init; } = ReconstructionLoss.BinaryCrossEntropy;
+
+    /// <summary>Passes over the data.</summary>
+    public int Epochs { get; init; } = 10;
+
+    /// <summary>Images per step.</summary>
+    public int BatchSize { get; init; } = 128;
+
+    /// <summary>Adam's learning rate.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>An optional step budget.</summary>
+    public long? MaxSteps { get; init; }
+
+    /// <summary>Progress every N steps.</summary>
+    public int ReportEveryNSteps { get; init; } = 100;
+
+    /// <summary>Checkpoint file (enables checkpoints and resuming).</summary>
+    public string? CheckpointPath { get; init; }
+
+    /// <summary>Checkpoint every N steps (0: at the end and on cancellation only).</summary>
+    public long CheckpointEveryNSteps { get; init; }
+
+    /// <summary>Resume from <see cref="CheckpointPath"/> when it exists.</summary>
+    public bool ResumeFromCheckpoint { get; init; }
+
+    /// <summary>A tiny model for tests and smoke runs.</summary>
+    public static VaeOptions Nano => new() { HiddenDim = 64, LatentDim = 8, ConvChannels = 8, Epochs = 1, BatchSize = 64 };
+
+    /// <summary>The PyTorch example's model (784-400-20), 10 epochs.</summary>
+    public static VaeOptions Small => new();
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first bad option.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrEmpty(InputColumn)) throw new ArgumentOutOfRangeException(nameof(InputColumn), "must be set");
+        if (string.IsNullOrEmpty(ReconstructionColumn)) throw new ArgumentOutOfRangeException(nameof(ReconstructionColumn), "must be set");
+        if (LatentDim < 1) throw new ArgumentOutOfRangeException(nameof(LatentDim), LatentDim, "must be at least 1");
+        if (HiddenDim < 1) throw new ArgumentOutOfRangeException(nameof(HiddenDim), HiddenDim, "must be at least 1");
+        if (ConvChannels < 1) throw new ArgumentOutOfRangeException(nameof(ConvChannels), ConvChannels, "must be at least 1");
+        if (!(Beta >= 0)) throw new ArgumentOutOfRangeException(nameof(Beta), Beta, "must be >= 0");
+        if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "must be > 0");
+        Loop.Validate();
+    }
+
+    internal Training.TrainingOptions Loop => new()
+    {
+        Epochs = Epochs,
+        BatchSize = BatchSize,
+        MaxSteps = MaxSteps,
+        ReportEveryNSteps = ReportEveryNSteps,
+        CheckpointPath = CheckpointPath,
+        CheckpointEveryNSteps = CheckpointEveryNSteps,
+        ResumeFromCheckpoint = ResumeFromCheckpoint,
+    };
+}

@@ -1,0 +1,78 @@
+using Aigc.MLNet.Data;
+using Aigc.MLNet.ModelFiles;
+using Aigc.MLNet.Training;
+
+namespace Aigc.MLNet.Vae;
+
+/// <summary>
+/// Trains a variational autoencoder on an image column (<c>ctx.Generative.Trainers.Vae(...)</c>).
+/// Input: Single pixels in [0, 1] shaped (1 or 3, H, W) — e.g. after <c>ScaleImagePixels</c>.
+/// </summary>
+public sealed class VaeTrainer : IEstimator<VaeTransformer>
+{
+    private readonly AigcContext _context;
+
+    /// <summary>Creates the trainer; the options are validated now.</summary>
+    public VaeTrainer(AigcContext context, VaeOptions options)
+    {
+        _context = context ?? throw new ArgumentNullException(nameof(context));
+        Options = options ?? throw new ArgumentNullException(nameof(options));
+        options.Validate();
+    }
+
+    /// <summary>The options.</summary>
+    public VaeOptions Options { get; }
+
+    internal static (int C, int H, int W) ImageShape(DataViewSchema schema, VaeOptions options)
+    {
+        var col = schema.Require(options.InputColumn, "an image vector of Single shaped (1 or 3, height, width)",
+            t => t is VectorDataViewType { Dimensions.Count: 3 } v && v.ItemType.Equals(NumberDataViewType.Single) && v.Dimensions[0] is 1 or 3);
+        var d = ((VectorDataViewType)col.Type).Dimensions;
+        if (options.Architecture == VaeArchitecture.Conv && (d[1] % 4 != 0 || d[2] % 4 != 0))
+            throw new SchemaMismatchException(options.InputColumn, "an image whose height and width are divisible by 4 (convolutional VAE)", col.Type, schema);
+        return (d[0], d[1], d[2]);
+    }
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) =>
+        VaeTransformer.OutputSchema(inputSchema, Options, ImageShape(inputSchema, Options));
+
+    /// <inheritdoc />
+    public VaeTransformer Fit(IDataView input) => Fit(input, null);
+
+    /// <summary>Trains, reporting progress and honouring cancellation.</summary>
+    /// <param name="train">Training images.</param>
+    /// <param name="validation">Optional held-out images: negative ELBO per image each epoch.</param>
+    /// <param name="progress">Receives loss ("loss", "reconstruction", "kl" per image) and timing.</param>
+    /// <param name="cancellationToken">Stops within one step (see <see cref="TrainingLoop"/>).</param>
+    public VaeTransformer Fit(IDataView train, IDataView? validation, IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        var shape = ImageShape(train.Schema, Options);
+        if (validation is not null && !ImageShape(validation.Schema, Options).Equals(shape))
+            throw new SchemaMismatchException(Options.InputColumn, train.Schema[Options.InputColumn].Type.ToString(), validation.Schema[Options.InputColumn].Type, validation.Schema);
+        var model = VaeTransformer.CreateModule(Options, shape);
+        try
+        {
+            model.To(_context.Device);
+            using var task = new VaeTrainingTask(model, Options, _context.Device);
+            var result = new TrainingLoop(_context).Run(task, train, validation, Options.Loop, progress, cancellationToken);
+            var summary = new TrainingSummary
+            {
+                Steps = result.Steps,
+                Epochs = result.Epochs,
+                FinalLosses = new(result.FinalLosses),
+                Seed = _context.Seed,
+                DataFingerprint = DataFingerprint.Compute(train, Options.InputColumn),
+                FinishedAt = DateTimeOffset.UtcNow,
+            };
+            return new VaeTransformer(_context, model, Options, shape, summary);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using Aigc.MLNet.Data;
+using Aigc.MLNet.Training;
+using Aigc.Torch;
+using Aigc.Torch.Optim;
+
+namespace Aigc.MLNet.Vae;
+
+/// <summary>Plugs a VAE into the shared training loop: one Adam step on the negative ELBO.</summary>
+internal sealed class VaeTrainingTask(VaeModule model, VaeOptions options, Device device) : ITrainingTask, IDisposable
+{
+    private readonly Adam _optimizer = new(model.Parameters(), options.LearningRate);
+
+    public IReadOnlyList<string> BatchColumns => [options.InputColumn];
+
+    /// <summary>Summed over the batch (as the PyTorch example does): reconstruction and KL terms.</summary>
+    internal static (Tensor Reconstruction, Tensor Kl) Loss(VaeModule model, Tensor x, VaeOptions options, bool sample)
+    {
+        var (recon, mu, logVar) = model.Forward(x, sample);
+        var rec = options.Loss == ReconstructionLoss.BinaryCrossEntropy
+            ? F.BinaryCrossEntropy(recon, x, reduction: Reduction.Sum)
+            : F.MseLoss(recon, x, Reduction.Sum);
+        var kl = (1 + logVar - mu.Square() - logVar.Exp()).Sum() * -0.5; // KL(N(μ, σ²) ‖ N(0, I))
+        return (rec, kl);
+    }
+
+    public IReadOnlyDictionary<string, double> TrainStep(Batch batch)
+    {
+        using var scope = DisposeScope.Enter();
+        model.Train();
+        var (rec, kl) = Loss(model, batch[options.InputColumn], options, sample: true);
+        var loss = rec + kl * options.Beta;
+        _optimizer.ZeroGrad();
+        loss.Backward();
+        _optimizer.Step();
+        double n = batch.Count;
+        return new Dictionary<string, double> { ["loss"] = loss.Item() / n, ["reconstruction"] = rec.Item() / n, ["kl"] = kl.Item() / n };
+    }
+
+    /// <summary>Negative ELBO per image on held-out data, with z sampled as in training.</summary>
+    public IReadOnlyDictionary<string, double>? Validate(IDataView validation, int batchSize)
+    {
+        model.Eval();
+        using var noGrad = Engine.NoGrad();
+        var batcher = new Batcher(validation.Schema, BatchColumns, batchSize, device);
+        using var cursor = validation.GetRowCursor(batcher.Columns);
+        double rec = 0, kl = 0;
+        long n = 0;
+        while (batcher.Next(cursor) is { } batch)
+        {
+            using (batch)
+            using (var scope = DisposeScope.Enter())
+            {
+                var (r, k) = Loss(model, batch[options.InputColumn], options, sample: true);
+                rec += r.Item();
+                kl += k.Item();
+            }
+            n += batch.Count;
+        }
+        if (n == 0) throw new ArgumentException("The validation data has no rows.", nameof(validation));
+        return new Dictionary<string, double> { ["loss"] = (rec + options.Beta * kl) / n, ["reconstruction"] = rec / n, ["kl"] = kl / n };
+    }
+
+    public IReadOnlyDictionary<string, Tensor> GetState()
+    {
+        var state = model.StateDict().ToDictionary(kv => "model." + kv.Key, kv => kv.Value);
+        foreach (var (k, v) in _optimizer.StateDict()) state["optim." + k] = v;
+        return state;
+    }
+
+    public void SetState(IReadOnlyDictionary<string, Tensor> state)
+    {
+        model.LoadStateDict(Prefixed(state, "model."));
+        _optimizer.LoadStateDict(Prefixed(state, "optim."));
+    }
+
+    private static Dictionary<string, Tensor> Prefixed(IReadOnlyDictionary<string, Tensor> state, string prefix) =>
+        state.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value);
+
+    public void Dispose() => _optimizer.Dispose();
+}

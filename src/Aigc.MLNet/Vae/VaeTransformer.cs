@@ -1,0 +1,174 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Aigc.MLNet.Data;
+using Aigc.MLNet.ModelFiles;
+using Aigc.Torch;
+
+namespace Aigc.MLNet.Vae;
+
+/// <summary>
+/// A trained VAE. As a transformer it adds the reconstruction of the image column plus the latent
+/// mean and log-variance ("Mu", "LogVar"), computed in batches. Directly it encodes, decodes,
+/// reconstructs, samples from the prior and interpolates. Saved with <c>ctx.Model.Save</c> as family "vae".
+/// </summary>
+public sealed class VaeTransformer : ISavableModel, IDisposable
+{
+    /// <summary>The family name in model files.</summary>
+    public const string FamilyName = "vae";
+
+    private readonly AigcContext _context;
+    private readonly VaeModule _model;
+
+    internal VaeTransformer(AigcContext context, VaeModule model, VaeOptions options, (int C, int H, int W) shape, TrainingSummary training)
+    {
+        (_context, _model, Options, ImageShape, Training) = (context, model, options, shape, training);
+        _model.Eval();
+    }
+
+    /// <summary>The options it was trained with.</summary>
+    public VaeOptions Options { get; }
+
+    /// <summary>(channels, height, width) of the images it reads and writes.</summary>
+    public (int C, int H, int W) ImageShape { get; }
+
+    /// <summary>How it was trained.</summary>
+    public TrainingSummary Training { get; }
+
+    /// <summary>The size of the latent code.</summary>
+    public int LatentDim => Options.LatentDim;
+
+    /// <inheritdoc />
+    public string Family => FamilyName;
+
+    internal static VaeModule CreateModule(VaeOptions o, (int C, int H, int W) s) => o.Architecture == VaeArchitecture.Mlp
+        ? new MlpVae(s.C, s.H, s.W, o.LatentDim, o.HiddenDim)
+        : new ConvVae(s.C, s.H, s.W, o.LatentDim, o.ConvChannels);
+
+    internal static DataViewSchema OutputSchema(DataViewSchema input, VaeOptions o, (int C, int H, int W) s)
+    {
+        var latent = new VectorDataViewType(NumberDataViewType.Single, o.LatentDim);
+        return input.With((o.ReconstructionColumn, new VectorDataViewType(NumberDataViewType.Single, s.C, s.H, s.W)), ("Mu", latent), ("LogVar", latent));
+    }
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        var shape = VaeTrainer.ImageShape(inputSchema, Options);
+        if (shape != ImageShape)
+            throw new SchemaMismatchException(Options.InputColumn, $"Vector<Single, {ImageShape.C}x{ImageShape.H}x{ImageShape.W}> (the shape this model was trained on)",
+                inputSchema[Options.InputColumn].Type, inputSchema);
+        return OutputSchema(inputSchema, Options, ImageShape);
+    }
+
+    /// <inheritdoc />
+    public IDataView Transform(IDataView input)
+    {
+        var schema = GetOutputSchema(input.Schema);
+        var outputs = new[] { Options.ReconstructionColumn, "Mu", "LogVar" }.Select(n => (n, (VectorDataViewType)schema[n].Type)).ToList();
+        return new BatchMappedDataView(input, Options.InputColumn, outputs, x =>
+        {
+            var (recon, mu, logVar) = _model.Forward(x, sample: false);
+            return [recon, mu, logVar];
+        }, batchSize: 256, _context.Device);
+    }
+
+    private Tensor OnDevice(Tensor images, string name)
+    {
+        var s = images.Shape;
+        if (s.Length != 4 || s[1] != ImageShape.C || s[2] != ImageShape.H || s[3] != ImageShape.W)
+            throw new ArgumentException($"Expected images shaped (N, {ImageShape.C}, {ImageShape.H}, {ImageShape.W}), got [{string.Join(", ", s)}].", name);
+        return images.To(_context.Device, ScalarType.Float32);
+    }
+
+    /// <summary>Reconstructs (N, C, H, W) images through z = μ (deterministic).</summary>
+    public Tensor Reconstruct(Tensor images)
+    {
+        using var noGrad = Engine.NoGrad();
+        using var scope = DisposeScope.Enter();
+        return _model.Forward(OnDevice(images, nameof(images)), sample: false).Reconstruction.To(Device.Cpu).MoveToOuterScope();
+    }
+
+    /// <summary>The latent mean and log-variance of (N, C, H, W) images, each (N, latent).</summary>
+    public (Tensor Mu, Tensor LogVar) Encode(Tensor images)
+    {
+        using var noGrad = Engine.NoGrad();
+        using var scope = DisposeScope.Enter();
+        var (mu, logVar) = _model.Encode(OnDevice(images, nameof(images)));
+        return (mu.To(Device.Cpu).MoveToOuterScope(), logVar.To(Device.Cpu).MoveToOuterScope());
+    }
+
+    /// <summary>Decodes (N, latent) codes to (N, C, H, W) images in [0, 1].</summary>
+    public Tensor Decode(Tensor latents)
+    {
+        ArgumentNullException.ThrowIfNull(latents);
+        var s = latents.Shape;
+        if (s.Length != 2 || s[1] != LatentDim)
+            throw new ArgumentException($"Latent vectors must have {LatentDim} values: expected (N, {LatentDim}), got [{string.Join(", ", s)}].", nameof(latents));
+        using var noGrad = Engine.NoGrad();
+        using var scope = DisposeScope.Enter();
+        return _model.Decode(latents.To(_context.Device, ScalarType.Float32)).To(Device.Cpu).MoveToOuterScope();
+    }
+
+    /// <summary>Draws <paramref name="count"/> images from the prior z ~ N(0, I). The same seed gives the
+    /// same images, on any thread (the noise comes from a seeded generator of its own).</summary>
+    public Tensor Sample(int count, int seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, 1 << 20);
+        using var scope = DisposeScope.Enter();
+        return Decode(Tensor.FromArray(Gaussian.Sample(count * LatentDim, seed), count, LatentDim)).MoveToOuterScope();
+    }
+
+    /// <summary>Decodes <paramref name="steps"/> points on the line between the latent means of two
+    /// (C, H, W) images, endpoints included: (steps, C, H, W).</summary>
+    public Tensor Interpolate(Tensor from, Tensor to, int steps)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(steps, 2);
+        using var scope = DisposeScope.Enter();
+        var (mu, _) = Encode(Tensor.Stack([from, to]));
+        var t = Tensor.Linspace(0, 1, steps).Unsqueeze(1);                 // (steps, 1)
+        var z = mu[0].Unsqueeze(0) * (1.0 - t) + mu[1].Unsqueeze(0) * t;   // (steps, latent)
+        return Decode(z).MoveToOuterScope();
+    }
+
+    /// <inheritdoc />
+    public ModelContents GetContents()
+    {
+        var options = JsonSerializer.SerializeToNode(Options, ModelFile.Json)!.AsObject();
+        options["channels"] = ImageShape.C;
+        options["height"] = ImageShape.H;
+        options["width"] = ImageShape.W;
+        var input = new DataViewSchema([(Options.InputColumn, new VectorDataViewType(NumberDataViewType.Single, ImageShape.C, ImageShape.H, ImageShape.W))]);
+        var output = OutputSchema(input, Options, ImageShape);
+        return new ModelContents(options, input, new DataViewSchema(output.Skip(1).Select(c => (c.Name, c.Type))), Training, _model.StateDict());
+    }
+
+    /// <summary>Rebuilds a VAE from a model file (registered with <see cref="ModelCatalog"/>).</summary>
+    internal static ITransformer Load(ModelPackage package, AigcContext context)
+    {
+        var json = package.Manifest.Options;
+        var options = json.Deserialize<VaeOptions>(ModelFile.Json) ?? throw new InvalidDataException("VAE options are missing.");
+        options.Validate();
+        (int C, int H, int W) shape = (Int(json, "channels"), Int(json, "height"), Int(json, "width"));
+        if (shape.C is not (1 or 3) || shape.H is < 1 or > 4096 || shape.W is < 1 or > 4096)
+            throw new InvalidDataException($"VAE image shape {shape} is not valid.");
+        var model = CreateModule(options, shape);
+        try
+        {
+            model.LoadStateDict(package.Weights);
+            model.To(context.Device);
+            return new VaeTransformer(context, model, options, shape, package.Manifest.Training);
+        }
+        catch (ArgumentException e)
+        {
+            model.Dispose();
+            throw new InvalidDataException($"VAE weights do not fit its options: {e.Message}", e);
+        }
+    }
+
+    private static int Int(JsonObject o, string name) =>
+        o[name] is JsonValue v && v.TryGetValue(out int i) ? i : throw new InvalidDataException($"VAE option '{name}' is missing.");
+
+    /// <summary>Frees the model's tensors.</summary>
+    public void Dispose() => _model.Dispose();
+}
