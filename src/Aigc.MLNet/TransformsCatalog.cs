@@ -28,4 +28,8 @@ public sealed class TransformsCatalog
     public TrivialEstimator<TextNormalizingTransformer> NormalizeText(string inputColumn, string? outputColumn = null,
         bool lowerCase = false, bool collapseWhitespace = true) =>
         new(new TextNormalizingTransformer(inputColumn, outputColumn ?? inputColumn, lowerCase, collapseWhitespace));
+
+    /// <summary>Text to token ids with <paramref name="tokenizer"/> (a variable-length Int64 vector column).</summary>
+    public TrivialEstimator<TokenizingTransformer> TokenizeText(string inputColumn, ITokenizer tokenizer, string? outputColumn = null) =>
+        new(new TokenizingTransformer(inputColumn, outputColumn ?? inputColumn + "Tokens", tokenizer));
 }

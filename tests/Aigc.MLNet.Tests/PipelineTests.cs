@@ -94,3 +94,41 @@ public class PipelineTests
         Assert.Contains("chosen by the caller", explicitCtx.DeviceReason);
     }
 }
+
+public class TokenizationHookTests
+{
+    /// <summary>A stand-in tokenizer: one id per UTF-16 code unit below 128.</summary>
+    private sealed class AsciiTokenizer : ITokenizer
+    {
+        public int VocabularySize => 128;
+
+        public long[] Encode(string text) => text.Select((c, i) => c < 128 ? c : throw new ArgumentException($"character '{c}' at {i} is not ASCII", nameof(text))).Select(c => (long)c).ToArray();
+
+        public string Decode(ReadOnlySpan<long> ids) => new(ids.ToArray().Select(i => (char)i).ToArray());
+    }
+
+    public sealed class Row
+    {
+        public string Text { get; set; } = "";
+    }
+
+    public sealed class Tokens
+    {
+        public long[] TextTokens { get; set; } = [];
+    }
+
+    [Fact]
+    public void TokenizeText_ProducesVariableLengthIds_Lazily()
+    {
+        var ctx = new AigcContext(seed: 1);
+        var data = ctx.Data.LoadFromEnumerable(new[] { new Row { Text = "hi" }, new Row { Text = "abc" } });
+        var est = ctx.Transforms.NormalizeText("Text").Append(ctx.Transforms.TokenizeText("Text", new AsciiTokenizer()));
+        Assert.Equal("Vector<Int64>", est.GetOutputSchema(data.Schema)["TextTokens"].Type.ToString());
+        var rows = ctx.Data.CreateEnumerable<Tokens>(est.Fit(data).Transform(data)).ToList();
+        Assert.Equal([104L, 105], rows[0].TextTokens);
+        Assert.Equal(3, rows[1].TextTokens.Length);
+        var bad = ctx.Data.LoadFromEnumerable(new[] { new Row { Text = "é" } });
+        var view = est.Fit(bad).Transform(bad); // lazy: nothing encoded yet
+        Assert.Contains("is not ASCII", Assert.Throws<ArgumentException>(() => ctx.Data.CreateEnumerable<Tokens>(view).ToList()).Message);
+    }
+}
