@@ -15,14 +15,19 @@ status=${PIPESTATUS[0]}
 set -e
 
 # Samples run with a tiny step budget, as smoke tests.
-smoke_out=$(mktemp -d)
-if dotnet run --project samples/FashionMnistVae -c Release --no-build -- --max-steps 20 --out "$smoke_out" > "$smoke_out/log" 2>&1 \
-   && [ -s "$smoke_out/vae-samples.png" ]; then
-  echo "smoke: FashionMnistVae wrote $smoke_out/vae-samples.png"
-else
-  cat "$smoke_out/log"; echo "smoke: FashionMnistVae FAILED"; status=1
-fi
-rm -rf "$smoke_out"
+smoke() {
+  local name=$1 out
+  out=$(mktemp -d)
+  if dotnet run --project "samples/$name" -c Release --no-build -- --max-steps 20 --out "$out" > "$out/log" 2>&1 \
+     && [ -s "$out/vae-samples.png" ]; then
+    echo "smoke: $name wrote $out/vae-samples.png"
+  else
+    cat "$out/log"; echo "smoke: $name FAILED"; status=1
+  fi
+  rm -rf "$out"
+}
+smoke FashionMnistVae
+smoke EngineVae
 
 awk '/(Passed|Failed)! +- Failed:/ {
        gsub(/,/, ""); for (i = 1; i <= NF; i++) {

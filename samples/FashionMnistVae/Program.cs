@@ -1,110 +1,94 @@
-// Trains the PyTorch-examples VAE on Fashion-MNIST (Debian's dataset-fashion-mnist) with the
-// Aigc.Torch engine, printing the loss as it falls, and writes sample grids:
+// The README's main job: train a VAE on Fashion-MNIST (Debian's dataset-fashion-mnist) through the
+// Aigc.MLNet pipeline, save it as a model file, load it back as an app would, and write samples:
+//   <out>/vae.aigc                 the model file
 //   <out>/vae-samples.png          64 images decoded from z ~ N(0, I)
 //   <out>/vae-reconstructions.png  test images (odd rows) above their reconstructions (even rows)
-// Usage: FashionMnistVae [--epochs N] [--max-steps N] [--out DIR] [--data DIR] [--seed N]
-using System.Diagnostics;
-using Aigc.MLNet.Data;
+// Ctrl+C stops within one step and leaves <out>/vae.ckpt; run again with --resume to continue.
+// Usage: FashionMnistVae [--epochs N] [--max-steps N] [--out DIR] [--data DIR] [--seed N] [--conv] [--resume]
+using Aigc.MLNet;
+using Aigc.MLNet.Evaluation;
 using Aigc.MLNet.Imaging;
+using Aigc.MLNet.Training;
+using Aigc.MLNet.Vae;
 using Aigc.Torch;
-using Aigc.Torch.Optim;
-using FashionMnistVae;
 
-var options = Options.Parse(args);
-if (options is null) return 2;
-
-var trainPath = Path.Combine(options.DataDir, "train-images-idx3-ubyte.gz");
-var testPath = Path.Combine(options.DataDir, "t10k-images-idx3-ubyte.gz");
-if (!File.Exists(trainPath) || !File.Exists(testPath))
+var o = Options.Parse(args);
+if (o is null) return 2;
+var trainImages = Path.Combine(o.DataDir, "train-images-idx3-ubyte.gz");
+var testImages = Path.Combine(o.DataDir, "t10k-images-idx3-ubyte.gz");
+if (!File.Exists(trainImages) || !File.Exists(testImages))
 {
-    Console.Error.WriteLine($"Fashion-MNIST not found in {options.DataDir}. Install it: apt-get install -y dataset-fashion-mnist (or run scripts/setup.sh).");
+    Console.Error.WriteLine($"Fashion-MNIST not found in {o.DataDir}. Install it: apt-get install -y dataset-fashion-mnist (or run scripts/setup.sh).");
     return 1;
 }
+Directory.CreateDirectory(o.OutDir);
 
-Engine.ManualSeed(options.Seed);
-using var train = LoadImages(trainPath);
-using var test = LoadImages(testPath);
-Console.WriteLine($"libtorch {Engine.LibTorchVersion}, {Engine.NumThreads} intra-op threads; train {train.Size(0)} images, test {test.Size(0)}");
+var ctx = new AigcContext(seed: o.Seed);
+Console.WriteLine($"device: {ctx.Device} ({ctx.DeviceReason}) libtorch {Engine.LibTorchVersion}, {Engine.NumThreads} threads");
 
-using var model = new Vae();
-using var optimizer = new Adam(model.Parameters(), learningRate: 1e-3);
-const int batchSize = 128;
-long n = train.Size(0), step = 0;
-var clock = Stopwatch.StartNew();
+// Data: IDX files -> pixels scaled to [0, 1], cached in memory so epochs can be fully shuffled.
+var scale = ctx.Transforms.ScaleImagePixels("Image").Fit(ctx.Data.LoadFromIdx(testImages));
+var train = ctx.Data.Cache(scale.Transform(ctx.Data.LoadFromIdx(trainImages)));
+var test = ctx.Data.Cache(scale.Transform(ctx.Data.LoadFromIdx(testImages)));
 
-for (int epoch = 1; epoch <= options.Epochs && step < options.MaxSteps; epoch++)
+var options = VaeOptions.Small with
 {
-    model.Train();
-    double epochLoss = 0;
-    long seen = 0;
-    using (var epochScope = DisposeScope.Enter())
-    {
-        var order = Tensor.Rand([n]).Sort().Indices; // a fresh random permutation each epoch
-        for (long start = 0; start < n && step < options.MaxSteps; start += batchSize, step++)
-        {
-            using var stepScope = DisposeScope.Enter();
-            var x = train.IndexSelect(0, order.Narrow(0, start, Math.Min(batchSize, n - start)));
-            var (recon, mu, logVar) = model.Forward(x);
-            var loss = Vae.Loss(recon, x, mu, logVar);
-            optimizer.ZeroGrad();
-            loss.Backward();
-            optimizer.Step();
-            epochLoss += loss.Item();
-            seen += x.Size(0);
-            if (step % 100 == 0)
-                Console.WriteLine($"epoch {epoch} step {step,5}  loss/image {loss.Item() / x.Size(0),8:F2}  ({clock.Elapsed.TotalSeconds:F1} s)");
-        }
-    }
-    Console.WriteLine($"epoch {epoch} done: train loss/image {epochLoss / seen:F2}, test loss/image {TestLoss(model, test):F2}");
+    Epochs = o.Epochs,
+    MaxSteps = o.MaxSteps,
+    Architecture = o.Conv ? VaeArchitecture.Conv : VaeArchitecture.Mlp,
+    CheckpointPath = Path.Combine(o.OutDir, "vae.ckpt"),
+    ResumeFromCheckpoint = o.Resume,
+};
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+var progress = new ConsoleProgress();
+VaeTransformer trained;
+try
+{
+    trained = ctx.Generative.Trainers.Vae(options).Fit(train, test, progress, cancel.Token);
+}
+catch (OperationCanceledException)
+{
+    Console.WriteLine($"stopped; checkpoint kept at {options.CheckpointPath} (run again with --resume)");
+    return 130;
 }
 
-Directory.CreateDirectory(options.OutDir);
+var modelPath = Path.Combine(o.OutDir, "vae.aigc");
+using (trained) ctx.Model.Save(trained, modelPath);
+
+// What an app does: load the file and generate.
+using var vae = (VaeTransformer)ctx.Model.Load(modelPath);
 using (var scope = DisposeScope.Enter())
-using (Engine.NoGrad())
 {
-    model.Eval();
-    var samples = model.Decode(Tensor.Randn(64, Vae.LatentDim)).View(64, 1, 28, 28);
-    ImageGrid.Save(Path.Combine(options.OutDir, "vae-samples.png"), samples);
-    var originals = test.Narrow(0, 0, 32);
-    var (recon, _, _) = model.Forward(originals);
-    var rows = new List<Tensor>();
-    for (int r = 0; r < 4; r++)
-    {
-        rows.Add(originals.Narrow(0, r * 8, 8));
-        rows.Add(recon.Narrow(0, r * 8, 8));
-    }
-    ImageGrid.Save(Path.Combine(options.OutDir, "vae-reconstructions.png"), Tensor.Cat(rows).View(64, 1, 28, 28));
+    ImageGrid.Save(Path.Combine(o.OutDir, "vae-samples.png"), vae.Sample(64, seed: o.Seed));
+    var originals = Tensor.FromArray(ctx.Data.CreateEnumerable<Row>(ctx.Data.TakeRows(test, 32)).SelectMany(r => r.Image).ToArray(), 32, 1, 28, 28);
+    var recon = vae.Reconstruct(originals);
+    var rows = Enumerable.Range(0, 4).SelectMany(r => new[] { originals.Narrow(0, r * 8, 8), recon.Narrow(0, r * 8, 8) }).ToList();
+    ImageGrid.Save(Path.Combine(o.OutDir, "vae-reconstructions.png"), Tensor.Cat(rows));
 }
-Console.WriteLine($"wrote {Path.Combine(options.OutDir, "vae-samples.png")} and vae-reconstructions.png after {step} steps in {clock.Elapsed.TotalSeconds:F1} s");
+var metrics = ctx.Generative.Evaluators.EvaluateReconstruction(vae.Transform(test), "Image", "Reconstruction");
+Console.WriteLine($"test set: reconstruction MSE {metrics.MeanSquaredError:F4}, PSNR {metrics.PeakSignalToNoiseRatio:F2} dB over {metrics.Count} images");
+Console.WriteLine($"wrote {modelPath}, vae-samples.png and vae-reconstructions.png in {o.OutDir} ({vae.Training.Steps} steps)");
 return 0;
 
-static Tensor LoadImages(string path)
+internal sealed class Row
 {
-    var idx = IdxFile.Read(path);
-    using var bytes = Tensor.FromArray(idx.Data, idx.Count, idx.ItemSize);
-    using var floats = bytes.To(ScalarType.Float32);
-    return (floats / 255.0).DetachFromDisposeScope(); // (N, 784) in [0, 1]
+    [Aigc.MLNet.Data.VectorType(1, 28, 28)]
+    public float[] Image { get; set; } = [];
 }
 
-static double TestLoss(Vae model, Tensor test)
+internal sealed class ConsoleProgress : IProgress<TrainingProgress>
 {
-    model.Eval();
-    using var scope = DisposeScope.Enter();
-    using var noGrad = Engine.NoGrad();
-    double total = 0;
-    foreach (var x in test.Split(1000))
-    {
-        var (recon, mu, logVar) = model.Forward(x);
-        total += Vae.Loss(recon, x, mu, logVar).Item();
-    }
-    return total / test.Size(0);
+    public void Report(TrainingProgress p) => Console.WriteLine(p.ValidationMetrics is null
+        ? $"epoch {p.Epoch} step {p.Step,5}/{p.TotalSteps}  loss/image {p.Losses["loss"],7:F2}  {p.SamplesPerSecond,6:F0} img/s  eta {p.Eta:mm\\:ss}"
+        : $"epoch {p.Epoch} done: train loss/image {p.Losses["loss"]:F2}, test loss/image {p.ValidationMetrics["loss"]:F2} ({p.Elapsed.TotalSeconds:F1} s)");
 }
 
-internal sealed record Options(int Epochs, long MaxSteps, string OutDir, string DataDir, ulong Seed)
+internal sealed record Options(int Epochs, long? MaxSteps, string OutDir, string DataDir, int Seed, bool Conv, bool Resume)
 {
     public static Options? Parse(string[] args)
     {
-        var o = new Options(3, long.MaxValue, "out", "/usr/share/datasets/fashion-mnist", 1);
+        var o = new Options(10, null, "out", "/usr/share/datasets/fashion-mnist", 1, false, false);
         for (int i = 0; i < args.Length; i++)
         {
             string? Next() => i + 1 < args.Length ? args[++i] : null;
@@ -114,9 +98,11 @@ internal sealed record Options(int Epochs, long MaxSteps, string OutDir, string 
                 case "--max-steps" when long.TryParse(Next(), out var s) && s > 0: o = o with { MaxSteps = s }; break;
                 case "--out" when Next() is { } d: o = o with { OutDir = d }; break;
                 case "--data" when Next() is { } d: o = o with { DataDir = d }; break;
-                case "--seed" when ulong.TryParse(Next(), out var s): o = o with { Seed = s }; break;
+                case "--seed" when int.TryParse(Next(), out var s): o = o with { Seed = s }; break;
+                case "--conv": o = o with { Conv = true }; break;
+                case "--resume": o = o with { Resume = true }; break;
                 default:
-                    Console.Error.WriteLine($"Unknown or invalid option '{args[i]}'. Usage: FashionMnistVae [--epochs N>0] [--max-steps N>0] [--out DIR] [--data DIR] [--seed N]");
+                    Console.Error.WriteLine($"Unknown or invalid option '{args[i]}'. Usage: FashionMnistVae [--epochs N>0] [--max-steps N>0] [--out DIR] [--data DIR] [--seed N] [--conv] [--resume]");
                     return null;
             }
         }

@@ -1,7 +1,7 @@
 using Aigc.Torch;
 using Aigc.Torch.Nn;
 
-namespace FashionMnistVae;
+namespace EngineVae;
 
 /// <summary>The PyTorch-examples VAE: 784 → 400 → (μ, log σ²) ∈ ℝ²⁰ → 400 → 784, written on the engine.
 /// State keys (fc1, fc21, fc22, fc3, fc4) match the PyTorch example, so weights map across.</summary>
