@@ -12,7 +12,11 @@ public sealed class ModelCatalog
     private readonly AigcContext _context;
 
     // The built-in families; applications may add their own with RegisterFamily.
-    static ModelCatalog() => RegisterFamily(Vae.VaeTransformer.FamilyName, Vae.VaeTransformer.Load);
+    static ModelCatalog()
+    {
+        RegisterFamily(Vae.VaeTransformer.FamilyName, Vae.VaeTransformer.Load);
+        RegisterFamily(Gan.GanTransformer.FamilyName, Gan.GanTransformer.Load);
+    }
 
     internal ModelCatalog(AigcContext context) => _context = context;
 

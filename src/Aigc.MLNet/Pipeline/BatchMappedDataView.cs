@@ -14,7 +14,8 @@ public sealed class BatchMappedDataView : IDataView
     private readonly DataViewSchema.Column _source;
     private readonly long[] _sourceShape;
     private readonly (string Name, VectorDataViewType Type)[] _outputs;
-    private readonly Func<Tensor, Tensor[]> _model;
+    private readonly Func<Tensor, Tensor?, Tensor[]> _model;
+    private readonly DataViewSchema.Column? _label;
     private readonly int _batchSize;
     private readonly Device _device;
 
@@ -26,8 +27,10 @@ public sealed class BatchMappedDataView : IDataView
     /// It runs without gradient recording, inside a dispose scope.</param>
     /// <param name="batchSize">Rows per model call.</param>
     /// <param name="device">Where the model runs.</param>
+    /// <param name="labelColumn">An optional Int64 column passed to the model as a (batch) tensor
+    /// (class labels of a conditional model).</param>
     public BatchMappedDataView(IDataView input, string inputColumn, IReadOnlyList<(string Name, VectorDataViewType Type)> outputs,
-        Func<Tensor, Tensor[]> model, int batchSize, Device device)
+        Func<Tensor, Tensor?, Tensor[]> model, int batchSize, Device device, string? labelColumn = null)
     {
         _input = input ?? throw new ArgumentNullException(nameof(input));
         _source = input.Schema.Require(inputColumn, "a fixed-size Single vector",
@@ -35,6 +38,7 @@ public sealed class BatchMappedDataView : IDataView
         _sourceShape = ((VectorDataViewType)_source.Type).Dimensions.Select(d => (long)d).ToArray();
         _outputs = [.. outputs];
         _model = model ?? throw new ArgumentNullException(nameof(model));
+        _label = labelColumn is null ? null : input.Schema.Require(labelColumn, NumberDataViewType.Int64);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         (_batchSize, _device) = (batchSize, device);
         Schema = input.Schema.With(_outputs.Select(o => (o.Name, (DataViewType)o.Type)).ToArray());
@@ -54,7 +58,7 @@ public sealed class BatchMappedDataView : IDataView
     {
         var outputNames = _outputs.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         var passThrough = columnsNeeded.Where(c => !outputNames.Contains(c.Name)).Select(c => _input.Schema[c.Name])
-            .Append(_source).Distinct().ToList();
+            .Append(_source).Concat(_label is null ? [] : [_label]).Distinct().ToList();
         return new Cursor(this, _input.GetRowCursor(passThrough, rand), passThrough);
     }
 
@@ -65,6 +69,7 @@ public sealed class BatchMappedDataView : IDataView
         private readonly RowReader _reader;
         private readonly Dictionary<string, int> _inputIndex;
         private readonly int _sourceIndex;
+        private readonly int _labelIndex;
         private readonly List<object?[]> _rows = [];
         private float[][][] _results = [];
         private int _current = -1;
@@ -75,6 +80,7 @@ public sealed class BatchMappedDataView : IDataView
             _reader = new RowReader(inner, columns);
             _inputIndex = columns.Select((c, i) => (c.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
             _sourceIndex = _inputIndex[view._source.Name];
+            _labelIndex = view._label is null ? -1 : _inputIndex[view._label.Name];
         }
 
         public override DataViewSchema Schema => _view.Schema;
@@ -99,7 +105,8 @@ public sealed class BatchMappedDataView : IDataView
             using var scope = DisposeScope.Enter();
             using var noGrad = Engine.NoGrad();
             var batch = Tensor.FromArray(flat, [_rows.Count, .. _view._sourceShape]).To(_view._device);
-            var outputs = _view._model(batch);
+            var labels = _labelIndex < 0 ? null : Tensor.FromArray(_rows.Select(r => (long)r[_labelIndex]!).ToArray()).To(_view._device);
+            var outputs = _view._model(batch, labels);
             _results = new float[outputs.Length][][];
             for (int o = 0; o < outputs.Length; o++)
             {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Aigc.MLNet.Data;
+using Aigc.MLNet.Imaging;
 using Aigc.MLNet.ModelFiles;
 using Aigc.Torch;
 
@@ -65,7 +66,7 @@ public sealed class VaeTransformer : ISavableModel, IDisposable
     {
         var schema = GetOutputSchema(input.Schema);
         var outputs = new[] { Options.ReconstructionColumn, "Mu", "LogVar" }.Select(n => (n, (VectorDataViewType)schema[n].Type)).ToList();
-        return new BatchMappedDataView(input, Options.InputColumn, outputs, x =>
+        return new BatchMappedDataView(input, Options.InputColumn, outputs, (x, _) =>
         {
             var (recon, mu, logVar) = _model.Forward(x, sample: false);
             return [recon, mu, logVar];

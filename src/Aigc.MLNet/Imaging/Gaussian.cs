@@ -1,4 +1,4 @@
-namespace Aigc.MLNet.Vae;
+namespace Aigc.MLNet.Imaging;
 
 /// <summary>Seeded standard-normal noise from .NET's generator (Box–Muller), independent of
 /// libtorch's global generator, so generation is reproducible and thread-safe.</summary>

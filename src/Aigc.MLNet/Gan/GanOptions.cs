@@ -1,0 +1,97 @@
+namespace Aigc.MLNet.Gan;
+
+/// <summary>Options of the DCGAN trainer (non-saturating loss; Adam with DCGAN's settings by default).</summary>
+public sealed record GanOptions
+{
+    /// <summary>The image column: Single values in [-1, 1] (the generator ends in tanh), shaped (1 or 3, H, W)
+    /// with H and W divisible by 4 — e.g. <c>ScaleImagePixels(..., PixelScale.MinusOneToOne)</c>.</summary>
+    public string InputColumn { get; init; } = "Image";
+
+    /// <summary>For a class-conditional GAN: the Int64 label column; null trains an unconditional GAN.</summary>
+    public string? LabelColumn { get; init; }
+
+    /// <summary>Classes of a conditional GAN (labels must be in [0, NumClasses)).</summary>
+    public int NumClasses { get; init; } = 10;
+
+    /// <summary>Size of the noise vector z.</summary>
+    public int LatentDim { get; init; } = 64;
+
+    /// <summary>Base channel count of the generator (doubled at the lower resolution).</summary>
+    public int GeneratorChannels { get; init; } = 64;
+
+    /// <summary>Base channel count of the discriminator.</summary>
+    public int DiscriminatorChannels { get; init; } = 64;
+
+    /// <summary>Passes over the data.</summary>
+    public int Epochs { get; init; } = 5;
+
+    /// <summary>Real images per step.</summary>
+    public int BatchSize { get; init; } = 128;
+
+    /// <summary>Adam's learning rate for both networks.</summary>
+    public double LearningRate { get; init; } = 2e-4;
+
+    /// <summary>Adam's β₁ (DCGAN: 0.5).</summary>
+    public double Beta1 { get; init; } = 0.5;
+
+    /// <summary>Adam's β₂.</summary>
+    public double Beta2 { get; init; } = 0.999;
+
+    /// <summary>One-sided label smoothing: real images are scored against 1 - s (0 disables).</summary>
+    public double RealLabelSmoothing { get; init; }
+
+    /// <summary>An optional step budget.</summary>
+    public long? MaxSteps { get; init; }
+
+    /// <summary>Progress every N steps.</summary>
+    public int ReportEveryNSteps { get; init; } = 100;
+
+    /// <summary>Write a grid of 64 samples from fixed noise every N steps (0 disables).</summary>
+    public int SampleGridEveryNSteps { get; init; }
+
+    /// <summary>Folder for those grids (files "samples-step-N.png").</summary>
+    public string? SampleGridFolder { get; init; }
+
+    /// <summary>Checkpoint file (enables checkpoints and resuming).</summary>
+    public string? CheckpointPath { get; init; }
+
+    /// <summary>Checkpoint every N steps.</summary>
+    public long CheckpointEveryNSteps { get; init; }
+
+    /// <summary>Resume from <see cref="CheckpointPath"/> when it exists.</summary>
+    public bool ResumeFromCheckpoint { get; init; }
+
+    /// <summary>A tiny GAN for tests and smoke runs.</summary>
+    public static GanOptions Nano => new() { LatentDim = 16, GeneratorChannels = 8, DiscriminatorChannels = 8, Epochs = 1, BatchSize = 64 };
+
+    /// <summary>A DCGAN sized for 28x28 Fashion-MNIST on a CPU.</summary>
+    public static GanOptions Small => new();
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first bad option.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrEmpty(InputColumn)) throw new ArgumentOutOfRangeException(nameof(InputColumn), "must be set");
+        if (LabelColumn is not null && NumClasses < 2) throw new ArgumentOutOfRangeException(nameof(NumClasses), NumClasses, "a conditional GAN needs at least 2 classes");
+        if (LatentDim < 1) throw new ArgumentOutOfRangeException(nameof(LatentDim), LatentDim, "must be at least 1");
+        if (GeneratorChannels < 1) throw new ArgumentOutOfRangeException(nameof(GeneratorChannels), GeneratorChannels, "must be at least 1");
+        if (DiscriminatorChannels < 1) throw new ArgumentOutOfRangeException(nameof(DiscriminatorChannels), DiscriminatorChannels, "must be at least 1");
+        if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "must be > 0");
+        if (!(RealLabelSmoothing is >= 0 and < 1)) throw new ArgumentOutOfRangeException(nameof(RealLabelSmoothing), RealLabelSmoothing, "must be in [0, 1)");
+        if (SampleGridEveryNSteps < 0) throw new ArgumentOutOfRangeException(nameof(SampleGridEveryNSteps), SampleGridEveryNSteps, "must be >= 0");
+        if (SampleGridEveryNSteps > 0 && string.IsNullOrEmpty(SampleGridFolder))
+            throw new ArgumentOutOfRangeException(nameof(SampleGridFolder), "sample grids need a folder");
+        Loop.Validate();
+    }
+
+    internal Training.TrainingOptions Loop => new()
+    {
+        Epochs = Epochs,
+        BatchSize = BatchSize,
+        MaxSteps = MaxSteps,
+        DropLastPartialBatch = true,
+        ReportEveryNSteps = ReportEveryNSteps,
+        CheckpointPath = CheckpointPath,
+        CheckpointEveryNSteps = CheckpointEveryNSteps,
+        ResumeFromCheckpoint = ResumeFromCheckpoint,
+    };
+}

@@ -1,0 +1,115 @@
+using Aigc.MLNet.Data;
+using Aigc.MLNet.Imaging;
+using Aigc.MLNet.Training;
+using Aigc.Torch;
+using Aigc.Torch.Optim;
+
+namespace Aigc.MLNet.Gan;
+
+/// <summary>One GAN step: a discriminator update on real and generated images, then a generator
+/// update with the non-saturating loss −log D(G(z)).</summary>
+internal sealed class GanTrainingTask : ITrainingTask, IDisposable
+{
+    private readonly DcganGenerator _g;
+    private readonly DcganDiscriminator _d;
+    private readonly GanOptions _options;
+    private readonly Device _device;
+    private readonly Adam _optG, _optD;
+    private long _step;
+
+    public GanTrainingTask(DcganGenerator g, DcganDiscriminator d, GanOptions options, Device device)
+    {
+        (_g, _d, _options, _device) = (g, d, options, device);
+        _optG = new Adam(g.Parameters(), options.LearningRate, options.Beta1, options.Beta2);
+        _optD = new Adam(d.Parameters(), options.LearningRate, options.Beta1, options.Beta2);
+    }
+
+    public IReadOnlyList<string> BatchColumns => _options.LabelColumn is { } label ? [_options.InputColumn, label] : [_options.InputColumn];
+
+    public IReadOnlyDictionary<string, double> TrainStep(Batch batch)
+    {
+        using var scope = DisposeScope.Enter();
+        _g.Train();
+        _d.Train();
+        var real = batch[_options.InputColumn];
+        var labels = _options.LabelColumn is { } col ? CheckLabels(batch[col], col, _options.NumClasses) : null;
+        int n = batch.Count;
+        var z = Tensor.Randn([n, _options.LatentDim], device: _device);
+        var fake = _g.Forward(z, labels);
+
+        var dReal = _d.Forward(real, labels);
+        var dFake = _d.Forward(fake.Detach(), labels);
+        var realTarget = Tensor.Full([n], 1 - _options.RealLabelSmoothing, device: _device);
+        var fakeTarget = Tensor.Zeros([n], device: _device);
+        var dLoss = F.BinaryCrossEntropyWithLogits(dReal, realTarget) + F.BinaryCrossEntropyWithLogits(dFake, fakeTarget);
+        _optD.ZeroGrad();
+        dLoss.Backward();
+        _optD.Step();
+
+        var gLoss = F.BinaryCrossEntropyWithLogits(_d.Forward(fake, labels), Tensor.Ones([n], device: _device));
+        _optG.ZeroGrad();
+        gLoss.Backward();
+        _optG.Step();
+
+        _step++;
+        if (_options.SampleGridEveryNSteps > 0 && _step % _options.SampleGridEveryNSteps == 0) WriteGrid();
+        return new Dictionary<string, double>
+        {
+            ["d_loss"] = dLoss.Item(),
+            ["g_loss"] = gLoss.Item(),
+            ["d_real"] = dReal.Sigmoid().Mean().Item(), // mean D(x)
+            ["d_fake"] = dFake.Sigmoid().Mean().Item(), // mean D(G(z)) before the generator update
+        };
+    }
+
+    /// <summary>Labels outside [0, classes) are an error naming the column and the value.</summary>
+    internal static Tensor CheckLabels(Tensor labels, string column, int classes)
+    {
+        long min = labels.Min().ItemInt64(), max = labels.Max().ItemInt64();
+        if (min < 0 || max >= classes)
+            throw new ArgumentOutOfRangeException(column, min < 0 ? min : max, $"Label column '{column}' holds {(min < 0 ? min : max)}, outside [0, {classes}).");
+        return labels;
+    }
+
+    private void WriteGrid()
+    {
+        using var scope = DisposeScope.Enter();
+        using var noGrad = Engine.NoGrad();
+        _g.Eval();
+        var z = Tensor.FromArray(Gaussian.Sample(64 * _options.LatentDim, seed: 0), 64, _options.LatentDim).To(_device);
+        var labels = _options.LabelColumn is null ? null : (Tensor.Arange(64) % _options.NumClasses).To(_device);
+        Directory.CreateDirectory(_options.SampleGridFolder!);
+        ImageGrid.Save(Path.Combine(_options.SampleGridFolder!, $"samples-step-{_step}.png"), _g.Forward(z, labels), range: PixelRange.MinusOneToOne);
+        _g.Train();
+    }
+
+    public IReadOnlyDictionary<string, double>? Validate(IDataView validation, int batchSize) => null;
+
+    public IReadOnlyDictionary<string, Tensor> GetState()
+    {
+        var state = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (k, v) in _g.StateDict()) state["g." + k] = v;
+        foreach (var (k, v) in _d.StateDict()) state["d." + k] = v;
+        foreach (var (k, v) in _optG.StateDict()) state["opt_g." + k] = v;
+        foreach (var (k, v) in _optD.StateDict()) state["opt_d." + k] = v;
+        state["step"] = Tensor.Full([], _step, ScalarType.Int64).DetachFromDisposeScope();
+        return state;
+    }
+
+    public void SetState(IReadOnlyDictionary<string, Tensor> state)
+    {
+        Dictionary<string, Tensor> Part(string prefix) =>
+            state.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value);
+        _g.LoadStateDict(Part("g."));
+        _d.LoadStateDict(Part("d."));
+        _optG.LoadStateDict(Part("opt_g."));
+        _optD.LoadStateDict(Part("opt_d."));
+        _step = state["step"].ItemInt64();
+    }
+
+    public void Dispose()
+    {
+        _optG.Dispose();
+        _optD.Dispose();
+    }
+}

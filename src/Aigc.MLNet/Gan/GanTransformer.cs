@@ -1,0 +1,170 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Aigc.MLNet.Data;
+using Aigc.MLNet.ModelFiles;
+using Aigc.MLNet.Imaging;
+using Aigc.Torch;
+
+namespace Aigc.MLNet.Gan;
+
+/// <summary>
+/// A trained DCGAN generator. As a transformer it reads a "Seed" (Int64) or "Latent" (Single vector)
+/// column — plus the label column of a conditional GAN — and adds "GeneratedImage" (values in
+/// [-1, 1]), in batches. Directly it generates from seeds, latents or labels, with optional
+/// truncation. Saved as family "gan" (the generator only).
+/// </summary>
+public sealed class GanTransformer : ISavableModel, IDisposable
+{
+    /// <summary>The family name in model files.</summary>
+    public const string FamilyName = "gan";
+
+    /// <summary>The output column.</summary>
+    public const string OutputColumn = "GeneratedImage";
+
+    private readonly AigcContext _context;
+    private readonly DcganGenerator _g;
+
+    internal GanTransformer(AigcContext context, DcganGenerator g, GanOptions options, (int C, int H, int W) shape, TrainingSummary training)
+    {
+        (_context, _g, Options, ImageShape, Training) = (context, g, options, shape, training);
+        _g.Eval();
+    }
+
+    /// <summary>The options it was trained with.</summary>
+    public GanOptions Options { get; }
+
+    /// <summary>(channels, height, width) of generated images.</summary>
+    public (int C, int H, int W) ImageShape { get; }
+
+    /// <summary>How it was trained.</summary>
+    public TrainingSummary Training { get; }
+
+    /// <summary>True for a class-conditional generator.</summary>
+    public bool IsConditional => Options.LabelColumn is not null;
+
+    /// <inheritdoc />
+    public string Family => FamilyName;
+
+    internal static DataViewSchema OutputSchemaFor(DataViewSchema input, (int C, int H, int W) s) =>
+        input.With((OutputColumn, new VectorDataViewType(NumberDataViewType.Single, s.C, s.H, s.W)));
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        if (inputSchema.GetColumnOrNull("Latent") is null) inputSchema.Require("Seed", "Int64 (or a 'Latent' column of Single vectors)", t => t.Equals(NumberDataViewType.Int64));
+        else inputSchema.Require("Latent", new VectorDataViewType(NumberDataViewType.Single, Options.LatentDim));
+        if (Options.LabelColumn is { } label) inputSchema.Require(label, NumberDataViewType.Int64);
+        return OutputSchemaFor(inputSchema, ImageShape);
+    }
+
+    /// <inheritdoc />
+    public IDataView Transform(IDataView input)
+    {
+        GetOutputSchema(input.Schema);
+        var view = input.Schema.GetColumnOrNull("Latent") is not null ? input
+            : new MappedDataView<long, float[]>(input, "Seed", "Latent", new VectorDataViewType(NumberDataViewType.Single, Options.LatentDim),
+                seed => Gaussian.Sample(Options.LatentDim, unchecked((int)seed)));
+        var output = (OutputColumn, new VectorDataViewType(NumberDataViewType.Single, ImageShape.C, ImageShape.H, ImageShape.W));
+        return new BatchMappedDataView(view, "Latent", [output], (z, labels) => [Run(z, labels)], batchSize: 256, _context.Device, Options.LabelColumn);
+    }
+
+    private Tensor Run(Tensor z, Tensor? labels)
+    {
+        if (IsConditional && labels is null) throw new ArgumentException("This GAN is class-conditional: give one label per image.", nameof(labels));
+        if (!IsConditional && labels is not null) throw new ArgumentException("This GAN is not conditional: it takes no labels.", nameof(labels));
+        if (labels is not null)
+        {
+            if (labels.Dim != 1 || labels.Size(0) != z.Size(0))
+                throw new ArgumentException($"Expected {z.Size(0)} labels, one per latent, got shape [{string.Join(", ", labels.Shape)}].", nameof(labels));
+            GanTrainingTask.CheckLabels(labels, Options.LabelColumn!, Options.NumClasses);
+        }
+        return _g.Forward(z, labels);
+    }
+
+    /// <summary>Generates from (N, latent) noise and, for a conditional GAN, (N) Int64 labels:
+    /// (N, C, H, W) images in [-1, 1].</summary>
+    public Tensor GenerateFromLatents(Tensor latents, Tensor? labels = null)
+    {
+        ArgumentNullException.ThrowIfNull(latents);
+        var s = latents.Shape;
+        if (s.Length != 2 || s[1] != Options.LatentDim)
+            throw new ArgumentException($"Latent vectors must have {Options.LatentDim} values: expected (N, {Options.LatentDim}), got [{string.Join(", ", s)}].", nameof(latents));
+        using var noGrad = Engine.NoGrad();
+        using var scope = DisposeScope.Enter();
+        var l = labels?.To(_context.Device, ScalarType.Int64);
+        return Run(latents.To(_context.Device, ScalarType.Float32), l).To(Device.Cpu).MoveToOuterScope();
+    }
+
+    /// <summary>Generates <paramref name="count"/> images from seeded noise (the same seed gives the
+    /// same images on any thread). <paramref name="truncation"/> redraws noise values beyond ±t
+    /// (the truncation trick: less variety, higher fidelity).</summary>
+    public Tensor Generate(int count, int seed, long[]? labels = null, double? truncation = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, 1 << 20);
+        if (truncation is { } t && !(t > 0)) throw new ArgumentOutOfRangeException(nameof(truncation), t, "must be > 0");
+        if (labels is not null && labels.Length != count)
+            throw new ArgumentException($"Expected {count} labels, got {labels.Length}.", nameof(labels));
+        using var scope = DisposeScope.Enter();
+        var z = Tensor.FromArray(Noise(count * Options.LatentDim, seed, truncation), count, Options.LatentDim);
+        return GenerateFromLatents(z, labels is null ? null : Tensor.FromArray(labels)).MoveToOuterScope();
+    }
+
+    private static float[] Noise(int n, int seed, double? truncation)
+    {
+        var values = Gaussian.Sample(n, seed);
+        if (truncation is not { } t) return values;
+        var extra = new Queue<float>();
+        int refill = seed;
+        for (int i = 0; i < values.Length; i++)
+            while (Math.Abs(values[i]) > t)
+            {
+                if (extra.Count == 0) foreach (var v in Gaussian.Sample(256, unchecked(++refill * 7919))) extra.Enqueue(v);
+                values[i] = extra.Dequeue();
+            }
+        return values;
+    }
+
+    /// <inheritdoc />
+    public ModelContents GetContents()
+    {
+        var options = JsonSerializer.SerializeToNode(Options, ModelFile.Json)!.AsObject();
+        options["channels"] = ImageShape.C;
+        options["height"] = ImageShape.H;
+        options["width"] = ImageShape.W;
+        var cols = new List<(string, DataViewType)> { ("Seed", NumberDataViewType.Int64) };
+        if (Options.LabelColumn is { } label) cols.Add((label, NumberDataViewType.Int64));
+        var output = new DataViewSchema([(OutputColumn, new VectorDataViewType(NumberDataViewType.Single, ImageShape.C, ImageShape.H, ImageShape.W))]);
+        return new ModelContents(options, new DataViewSchema(cols), output, Training, _g.StateDict());
+    }
+
+    /// <summary>Rebuilds a generator from a model file.</summary>
+    internal static ITransformer Load(ModelPackage package, AigcContext context)
+    {
+        var json = package.Manifest.Options;
+        var options = json.Deserialize<GanOptions>(ModelFile.Json) ?? throw new InvalidDataException("GAN options are missing.");
+        options.Validate();
+        (int C, int H, int W) shape = (Int(json, "channels"), Int(json, "height"), Int(json, "width"));
+        if (shape.C is not (1 or 3) || shape.H is < 4 or > 4096 || shape.W is < 4 or > 4096 || shape.H % 4 != 0 || shape.W % 4 != 0)
+            throw new InvalidDataException($"GAN image shape {shape} is not valid.");
+        var g = new DcganGenerator(options.LatentDim, shape.C, shape.H, shape.W, options.GeneratorChannels, options.LabelColumn is null ? null : options.NumClasses);
+        try
+        {
+            g.LoadStateDict(package.Weights);
+            g.To(context.Device);
+            return new GanTransformer(context, g, options, shape, package.Manifest.Training);
+        }
+        catch (ArgumentException e)
+        {
+            g.Dispose();
+            throw new InvalidDataException($"GAN weights do not fit its options: {e.Message}", e);
+        }
+    }
+
+    private static int Int(JsonObject o, string name) =>
+        o[name] is JsonValue v && v.TryGetValue(out int i) ? i : throw new InvalidDataException($"GAN option '{name}' is missing.");
+
+    /// <summary>Frees the generator.</summary>
+    public void Dispose() => _g.Dispose();
+}
