@@ -19,8 +19,8 @@ smoke() {
   local name=$1 out
   out=$(mktemp -d)
   if dotnet run --project "samples/$name" -c Release --no-build -- --max-steps 20 --out "$out" > "$out/log" 2>&1 \
-     && [ -s "$out/vae-samples.png" ]; then
-    echo "smoke: $name wrote $out/vae-samples.png"
+     && compgen -G "$out/*-samples.png" >/dev/null; then
+    echo "smoke: $name wrote $(cd "$out" && ls ./*-samples.png)"
   else
     cat "$out/log"; echo "smoke: $name FAILED"; status=1
   fi
@@ -28,6 +28,7 @@ smoke() {
 }
 smoke FashionMnistVae
 smoke EngineVae
+smoke FashionMnistGan
 
 awk '/(Passed|Failed)! +- Failed:/ {
        gsub(/,/, ""); for (i = 1; i <= NF; i++) {

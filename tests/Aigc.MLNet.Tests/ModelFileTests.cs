@@ -64,6 +64,8 @@ public class ModelFileTests : IDisposable
         Assert.Equal(before, File.ReadAllBytes(path));
         Assert.Single(Directory.GetFiles(_dir));
         Assert.Throws<ArgumentException>(() => ModelFile.Save(path, Manifest(), new Dictionary<string, Tensor>(), new Dictionary<string, byte[]> { ["../evil"] = [] }));
+        var missingFolder = Path.Combine(_dir, "no", "such", "m.aigc");
+        Assert.Contains("the folder", Assert.Throws<DirectoryNotFoundException>(() => ModelFile.Save(missingFolder, Manifest(), new Dictionary<string, Tensor>())).Message);
     }
 
     private string Rewrite(string name, Action<ZipArchive, ZipArchive> edit)

@@ -5,7 +5,7 @@ namespace Aigc.MLNet.Evaluation;
 /// <summary>Evaluators on <c>ctx.Generative.Evaluators</c>; model families add theirs beside these.</summary>
 public static class EvaluatorExtensions
 {
-    /// <summary>MSE and PSNR between an image column and its reconstruction.</summary>
+    /// <summary>MSE, PSNR and SSIM between an image column and its reconstruction.</summary>
     /// <param name="evaluators">The catalog.</param>
     /// <param name="data">Rows holding both columns (e.g. a VAE's transform output).</param>
     /// <param name="originalColumn">The input images.</param>

@@ -83,7 +83,9 @@ public static class ModelFile
             Files = [.. files.Keys.Order(StringComparer.Ordinal)],
         };
         var full = Path.GetFullPath(path);
-        var tmp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        var folder = Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Cannot save {path}: the folder {folder} does not exist.");
+        var tmp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
             using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
