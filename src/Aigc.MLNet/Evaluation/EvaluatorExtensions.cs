@@ -1,4 +1,7 @@
+using Aigc.MLNet.Classification;
 using Aigc.MLNet.Data;
+using Aigc.MLNet.Imaging;
+using Aigc.Torch;
 
 namespace Aigc.MLNet.Evaluation;
 
@@ -17,5 +20,21 @@ public static class EvaluatorExtensions
         ArgumentNullException.ThrowIfNull(evaluators);
         ArgumentNullException.ThrowIfNull(data);
         return ReconstructionEvaluator.Evaluate(data, originalColumn, reconstructionColumn, dataRange);
+    }
+
+    /// <summary>Fréchet classifier distance and class coverage of generated images against real ones.</summary>
+    public static GenerationMetrics EvaluateGeneration(this GenerativeCatalog.GenerativeEvaluators evaluators, Tensor real, Tensor generated,
+        ImageClassifierTransformer classifier, PixelRange realRange = PixelRange.ZeroToOne, PixelRange generatedRange = PixelRange.ZeroToOne)
+    {
+        ArgumentNullException.ThrowIfNull(evaluators);
+        return GenerationEvaluator.Evaluate(real, generated, classifier, realRange, generatedRange);
+    }
+
+    /// <summary>How often a conditional generator's images are classified as the class asked for.</summary>
+    public static double EvaluateConditionalAccuracy(this GenerativeCatalog.GenerativeEvaluators evaluators, Tensor generated,
+        IReadOnlyList<long> intendedLabels, ImageClassifierTransformer classifier, PixelRange generatedRange = PixelRange.ZeroToOne)
+    {
+        ArgumentNullException.ThrowIfNull(evaluators);
+        return GenerationEvaluator.ConditionalAccuracy(generated, intendedLabels, classifier, generatedRange);
     }
 }

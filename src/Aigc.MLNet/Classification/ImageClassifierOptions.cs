@@ -1,0 +1,41 @@
+namespace Aigc.MLNet.Classification;
+
+/// <summary>Options of the small image classifier whose features the generation metrics use
+/// (Inception weights cannot be obtained here, so the Fréchet distance uses this network instead).</summary>
+public sealed record ImageClassifierOptions
+{
+    /// <summary>Image column: Single pixels in [0, 1], shaped (1 or 3, H, W), H and W divisible by 4.</summary>
+    public string InputColumn { get; init; } = "Image";
+
+    /// <summary>Int64 class labels in [0, NumClasses).</summary>
+    public string LabelColumn { get; init; } = "Label";
+
+    /// <summary>Number of classes.</summary>
+    public int NumClasses { get; init; } = 10;
+
+    /// <summary>Size of the feature layer (the space the Fréchet distance is measured in).</summary>
+    public int FeatureDim { get; init; } = 128;
+
+    /// <summary>Passes over the data.</summary>
+    public int Epochs { get; init; } = 3;
+
+    /// <summary>Images per step.</summary>
+    public int BatchSize { get; init; } = 128;
+
+    /// <summary>Adam's learning rate.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>An optional step budget.</summary>
+    public long? MaxSteps { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first bad option.</summary>
+    public void Validate()
+    {
+        if (NumClasses < 2) throw new ArgumentOutOfRangeException(nameof(NumClasses), NumClasses, "must be at least 2");
+        if (FeatureDim < 2) throw new ArgumentOutOfRangeException(nameof(FeatureDim), FeatureDim, "must be at least 2");
+        if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "must be > 0");
+        Loop.Validate();
+    }
+
+    internal Training.TrainingOptions Loop => new() { Epochs = Epochs, BatchSize = BatchSize, MaxSteps = MaxSteps, ReportEveryNSteps = 50 };
+}

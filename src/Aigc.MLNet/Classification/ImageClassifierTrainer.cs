@@ -1,0 +1,122 @@
+using Aigc.MLNet.Data;
+using Aigc.MLNet.Gan;
+using Aigc.MLNet.ModelFiles;
+using Aigc.MLNet.Training;
+using Aigc.Torch;
+using Aigc.Torch.Optim;
+
+namespace Aigc.MLNet.Classification;
+
+/// <summary>Trains the feature classifier (<c>ctx.Generative.Trainers.ImageClassifier(...)</c>).</summary>
+public sealed class ImageClassifierTrainer : IEstimator<ImageClassifierTransformer>
+{
+    private readonly AigcContext _context;
+
+    /// <summary>Creates the trainer; the options are validated now.</summary>
+    public ImageClassifierTrainer(AigcContext context, ImageClassifierOptions options)
+    {
+        _context = context ?? throw new ArgumentNullException(nameof(context));
+        Options = options ?? throw new ArgumentNullException(nameof(options));
+        options.Validate();
+    }
+
+    /// <summary>The options.</summary>
+    public ImageClassifierOptions Options { get; }
+
+    internal static (int C, int H, int W) ImageShape(DataViewSchema schema, ImageClassifierOptions o, bool needLabels)
+    {
+        var col = schema.Require(o.InputColumn, "an image vector of Single shaped (1 or 3, H, W), H and W divisible by 4",
+            t => t is VectorDataViewType { Dimensions.Count: 3 } v && v.ItemType.Equals(NumberDataViewType.Single)
+                 && v.Dimensions[0] is 1 or 3 && v.Dimensions[1] % 4 == 0 && v.Dimensions[2] % 4 == 0);
+        if (needLabels) schema.Require(o.LabelColumn, NumberDataViewType.Int64);
+        var d = ((VectorDataViewType)col.Type).Dimensions;
+        return (d[0], d[1], d[2]);
+    }
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) =>
+        ImageClassifierTransformer.OutputSchemaFor(inputSchema, Options, ImageShape(inputSchema, Options, needLabels: true));
+
+    /// <inheritdoc />
+    public ImageClassifierTransformer Fit(IDataView input) => Fit(input, null);
+
+    /// <summary>Trains; with validation data, reports accuracy each epoch.</summary>
+    public ImageClassifierTransformer Fit(IDataView train, IDataView? validation, IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        var shape = ImageShape(train.Schema, Options, needLabels: true);
+        var net = new FeatureCnn(shape.C, shape.H, shape.W, Options.FeatureDim, Options.NumClasses);
+        try
+        {
+            net.To(_context.Device);
+            using var task = new Task(net, Options, _context.Device);
+            var result = new TrainingLoop(_context).Run(task, train, validation, Options.Loop, progress, cancellationToken);
+            var summary = new TrainingSummary
+            {
+                Steps = result.Steps,
+                Epochs = result.Epochs,
+                FinalLosses = new(result.FinalLosses),
+                Seed = _context.Seed,
+                DataFingerprint = DataFingerprint.Compute(train, Options.InputColumn, Options.LabelColumn),
+                FinishedAt = DateTimeOffset.UtcNow,
+            };
+            return new ImageClassifierTransformer(_context, net, Options, shape, summary);
+        }
+        catch
+        {
+            net.Dispose();
+            throw;
+        }
+    }
+
+    private sealed class Task(FeatureCnn net, ImageClassifierOptions o, Device device) : ITrainingTask, IDisposable
+    {
+        private readonly Adam _optimizer = new(net.Parameters(), o.LearningRate);
+
+        public IReadOnlyList<string> BatchColumns => [o.InputColumn, o.LabelColumn];
+
+        public IReadOnlyDictionary<string, double> TrainStep(Batch batch)
+        {
+            using var scope = DisposeScope.Enter();
+            net.Train();
+            var labels = GanTrainingTask.CheckLabels(batch[o.LabelColumn], o.LabelColumn, o.NumClasses);
+            var loss = F.CrossEntropy(net.Logits(batch[o.InputColumn]), labels);
+            _optimizer.ZeroGrad();
+            loss.Backward();
+            _optimizer.Step();
+            return new Dictionary<string, double> { ["cross_entropy"] = loss.Item() };
+        }
+
+        public IReadOnlyDictionary<string, double>? Validate(IDataView validation, int batchSize)
+        {
+            net.Eval();
+            using var noGrad = Engine.NoGrad();
+            var batcher = new Batcher(validation.Schema, BatchColumns, batchSize, device);
+            using var cursor = validation.GetRowCursor(batcher.Columns);
+            long correct = 0, n = 0;
+            while (batcher.Next(cursor) is { } batch)
+            {
+                using (batch)
+                using (var scope = DisposeScope.Enter())
+                    correct += net.Logits(batch[o.InputColumn]).Argmax(1).Eq(batch[o.LabelColumn]).To(ScalarType.Int64).Sum().ItemInt64();
+                n += batch.Count;
+            }
+            return new Dictionary<string, double> { ["accuracy"] = (double)correct / Math.Max(n, 1) };
+        }
+
+        public IReadOnlyDictionary<string, Tensor> GetState()
+        {
+            var state = net.StateDict().ToDictionary(kv => "net." + kv.Key, kv => kv.Value);
+            foreach (var (k, v) in _optimizer.StateDict()) state["optim." + k] = v;
+            return state;
+        }
+
+        public void SetState(IReadOnlyDictionary<string, Tensor> state)
+        {
+            net.LoadStateDict(state.Where(kv => kv.Key.StartsWith("net.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key[4..], kv => kv.Value));
+            _optimizer.LoadStateDict(state.Where(kv => kv.Key.StartsWith("optim.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key[6..], kv => kv.Value));
+        }
+
+        public void Dispose() => _optimizer.Dispose();
+    }
+}
