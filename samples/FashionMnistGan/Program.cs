@@ -12,7 +12,7 @@ using Aigc.MLNet.Training;
 using Aigc.MLNet.Transforms;
 using Aigc.Torch;
 
-int epochs = 5, seed = 1;
+int epochs = 2, seed = 1;
 long? maxSteps = null;
 string outDir = "out", dataDir = "/usr/share/datasets/fashion-mnist";
 bool conditional = false;

@@ -22,6 +22,21 @@ public class SsimTests
         Assert.Equal(c.GetProperty("ssim").GetDouble(), Ssim.Compute(x, y).Item(), 6);
     }
 
+    /// <summary>PSNR through the evaluator, against scikit-image's peak_signal_noise_ratio.</summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Psnr_MatchesScikitImage(string name)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "ssim.json")));
+        var c = doc.RootElement.EnumerateArray().Single(e => e.GetProperty("name").GetString() == name);
+        var dims = c.GetProperty("shape").EnumerateArray().Select(v => v.GetInt32()).ToArray();
+        var type = new VectorDataViewType(NumberDataViewType.Single, dims);
+        float[] Values(string key) => c.GetProperty(key).EnumerateArray().Select(v => (float)v.GetDouble()).ToArray();
+        var view = new ArrayDataView([("X", type, new[] { Values("x") }), ("Y", type, new[] { Values("y") })]);
+        var m = new AigcContext(seed: 1).Generative.Evaluators.EvaluateReconstruction(view, "X", "Y");
+        Assert.Equal(c.GetProperty("psnr").GetDouble(), m.PeakSignalToNoiseRatio, 4); // float32 pixels
+    }
+
     [Fact]
     public void Ssim_OfIdenticalImagesIsOne_AndBadShapesThrow()
     {

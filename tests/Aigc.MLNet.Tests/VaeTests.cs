@@ -36,6 +36,9 @@ public class VaeTests : IDisposable
         var trainer = ctx.Generative.Trainers.Vae(VaeOptions.Nano with { Architecture = architecture, Epochs = 4, LearningRate = 3e-3 });
         using var vae = trainer.Fit(data, data, new SyncProgress(reports));
         var perEpoch = reports.Where(r => r.ValidationMetrics is not null).Select(r => r.ValidationMetrics!["loss"]).ToList();
+        var elbo = vae.EvaluateNegativeElbo(data);
+        Assert.Equal(elbo.Loss, elbo.Reconstruction + elbo.Kl, 6);
+        Assert.InRange(elbo.Loss, perEpoch[^1] - 15, perEpoch[^1] + 15); // same data, fresh noise draws
         Assert.Equal(4, perEpoch.Count);
         Assert.True(perEpoch[^1] < perEpoch[0] - 20, $"loss per image by epoch: {string.Join(", ", perEpoch.Select(l => l.ToString("F1")))}");
         Assert.Equal(32, vae.Training.Steps);

@@ -132,6 +132,17 @@ public sealed class VaeTransformer : ISavableModel, IDisposable
         return Decode(z).MoveToOuterScope();
     }
 
+    /// <summary>The test negative ELBO per image on <paramref name="data"/> (reconstruction + β·KL,
+    /// z sampled as the ELBO's expectation asks), with its two terms. Lower is better.</summary>
+    public (double Loss, double Reconstruction, double Kl) EvaluateNegativeElbo(IDataView data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        GetOutputSchema(data.Schema);
+        using var task = new VaeTrainingTask(_model, Options, _context.Device);
+        var m = task.Validate(data, 256)!;
+        return (m["loss"], m["reconstruction"], m["kl"]);
+    }
+
     /// <inheritdoc />
     public ModelContents GetContents()
     {
