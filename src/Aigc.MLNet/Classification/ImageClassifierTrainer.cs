@@ -51,15 +51,7 @@ public sealed class ImageClassifierTrainer : IEstimator<ImageClassifierTransform
             net.To(_context.Device);
             using var task = new Task(net, Options, _context.Device);
             var result = new TrainingLoop(_context).Run(task, train, validation, Options.Loop, progress, cancellationToken);
-            var summary = new TrainingSummary
-            {
-                Steps = result.Steps,
-                Epochs = result.Epochs,
-                FinalLosses = new(result.FinalLosses),
-                Seed = _context.Seed,
-                DataFingerprint = DataFingerprint.Compute(train, Options.InputColumn, Options.LabelColumn),
-                FinishedAt = DateTimeOffset.UtcNow,
-            };
+            var summary = FamilyFiles.Summary(result, _context, train, Options.InputColumn, Options.LabelColumn);
             return new ImageClassifierTransformer(_context, net, Options, shape, summary);
         }
         catch
@@ -106,15 +98,16 @@ public sealed class ImageClassifierTrainer : IEstimator<ImageClassifierTransform
 
         public IReadOnlyDictionary<string, Tensor> GetState()
         {
-            var state = net.StateDict().ToDictionary(kv => "net." + kv.Key, kv => kv.Value);
-            foreach (var (k, v) in _optimizer.StateDict()) state["optim." + k] = v;
+            var state = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+            StateDicts.AddPrefixed(state, "net", net.StateDict());
+            StateDicts.AddPrefixed(state, "optim", _optimizer.StateDict());
             return state;
         }
 
         public void SetState(IReadOnlyDictionary<string, Tensor> state)
         {
-            net.LoadStateDict(state.Where(kv => kv.Key.StartsWith("net.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key[4..], kv => kv.Value));
-            _optimizer.LoadStateDict(state.Where(kv => kv.Key.StartsWith("optim.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key[6..], kv => kv.Value));
+            net.LoadStateDict(StateDicts.Part(state, "net"));
+            _optimizer.LoadStateDict(StateDicts.Part(state, "optim"));
         }
 
         public void Dispose() => _optimizer.Dispose();

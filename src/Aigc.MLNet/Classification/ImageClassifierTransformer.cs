@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Aigc.MLNet.Data;
 using Aigc.MLNet.Imaging;
 using Aigc.MLNet.ModelFiles;
@@ -89,9 +88,7 @@ public sealed class ImageClassifierTransformer : ISavableModel, IDisposable
     public ModelContents GetContents()
     {
         var options = JsonSerializer.SerializeToNode(Options, ModelFile.Json)!.AsObject();
-        options["channels"] = ImageShape.C;
-        options["height"] = ImageShape.H;
-        options["width"] = ImageShape.W;
+        FamilyFiles.WithShape(options, ImageShape);
         var input = new DataViewSchema([(Options.InputColumn, new VectorDataViewType(NumberDataViewType.Single, ImageShape.C, ImageShape.H, ImageShape.W))]);
         var output = OutputSchemaFor(input, Options, ImageShape);
         return new ModelContents(options, input, new DataViewSchema(output.Skip(1).Select(c => (c.Name, c.Type))), Training, _net.StateDict());
@@ -103,25 +100,11 @@ public sealed class ImageClassifierTransformer : ISavableModel, IDisposable
         var json = package.Manifest.Options;
         var options = json.Deserialize<ImageClassifierOptions>(ModelFile.Json) ?? throw new InvalidDataException("Classifier options are missing.");
         options.Validate();
-        (int C, int H, int W) shape = (Int(json, "channels"), Int(json, "height"), Int(json, "width"));
-        if (shape.C is not (1 or 3) || shape.H is < 4 or > 4096 || shape.W is < 4 or > 4096 || shape.H % 4 != 0 || shape.W % 4 != 0)
-            throw new InvalidDataException($"Classifier image shape {shape} is not valid.");
-        var net = new FeatureCnn(shape.C, shape.H, shape.W, options.FeatureDim, options.NumClasses);
-        try
-        {
-            net.LoadStateDict(package.Weights);
-            net.To(context.Device);
-            return new ImageClassifierTransformer(context, net, options, shape, package.Manifest.Training);
-        }
-        catch (ArgumentException e)
-        {
-            net.Dispose();
-            throw new InvalidDataException($"Classifier weights do not fit its options: {e.Message}", e);
-        }
+        var shape = FamilyFiles.ReadShape(json, "Classifier", divisibleBy4: true);
+        var net = FamilyFiles.LoadWeights(new FeatureCnn(shape.C, shape.H, shape.W, options.FeatureDim, options.NumClasses), package, context.Device, "Classifier");
+        return new ImageClassifierTransformer(context, net, options, shape, package.Manifest.Training);
     }
 
-    private static int Int(JsonObject o, string name) =>
-        o[name] is JsonValue v && v.TryGetValue(out int i) ? i : throw new InvalidDataException($"Classifier option '{name}' is missing.");
 
     /// <summary>Frees the network.</summary>
     public void Dispose() => _net.Dispose();

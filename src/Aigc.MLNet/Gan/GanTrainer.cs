@@ -53,15 +53,7 @@ public sealed class GanTrainer : IEstimator<GanTransformer>
             d.To(_context.Device);
             using var task = new GanTrainingTask(g, d, Options, _context.Device);
             var result = new TrainingLoop(_context).Run(task, train, null, Options.Loop, progress, cancellationToken);
-            var summary = new TrainingSummary
-            {
-                Steps = result.Steps,
-                Epochs = result.Epochs,
-                FinalLosses = new(result.FinalLosses),
-                Seed = _context.Seed,
-                DataFingerprint = DataFingerprint.Compute(train, Options.InputColumn),
-                FinishedAt = DateTimeOffset.UtcNow,
-            };
+            var summary = FamilyFiles.Summary(result, _context, train, Options.InputColumn);
             return new GanTransformer(_context, g, Options, shape, summary);
         }
         catch

@@ -88,22 +88,20 @@ internal sealed class GanTrainingTask : ITrainingTask, IDisposable
     public IReadOnlyDictionary<string, Tensor> GetState()
     {
         var state = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var (k, v) in _g.StateDict()) state["g." + k] = v;
-        foreach (var (k, v) in _d.StateDict()) state["d." + k] = v;
-        foreach (var (k, v) in _optG.StateDict()) state["opt_g." + k] = v;
-        foreach (var (k, v) in _optD.StateDict()) state["opt_d." + k] = v;
+        StateDicts.AddPrefixed(state, "g", _g.StateDict());
+        StateDicts.AddPrefixed(state, "d", _d.StateDict());
+        StateDicts.AddPrefixed(state, "opt_g", _optG.StateDict());
+        StateDicts.AddPrefixed(state, "opt_d", _optD.StateDict());
         state["step"] = Tensor.Full([], _step, ScalarType.Int64).DetachFromDisposeScope();
         return state;
     }
 
     public void SetState(IReadOnlyDictionary<string, Tensor> state)
     {
-        Dictionary<string, Tensor> Part(string prefix) =>
-            state.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value);
-        _g.LoadStateDict(Part("g."));
-        _d.LoadStateDict(Part("d."));
-        _optG.LoadStateDict(Part("opt_g."));
-        _optD.LoadStateDict(Part("opt_d."));
+        _g.LoadStateDict(StateDicts.Part(state, "g"));
+        _d.LoadStateDict(StateDicts.Part(state, "d"));
+        _optG.LoadStateDict(StateDicts.Part(state, "opt_g"));
+        _optD.LoadStateDict(StateDicts.Part(state, "opt_d"));
         _step = state["step"].ItemInt64();
     }
 

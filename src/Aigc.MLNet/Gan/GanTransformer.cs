@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Aigc.MLNet.Data;
 using Aigc.MLNet.ModelFiles;
 using Aigc.MLNet.Imaging;
@@ -130,9 +129,7 @@ public sealed class GanTransformer : ISavableModel, IDisposable
     public ModelContents GetContents()
     {
         var options = JsonSerializer.SerializeToNode(Options, ModelFile.Json)!.AsObject();
-        options["channels"] = ImageShape.C;
-        options["height"] = ImageShape.H;
-        options["width"] = ImageShape.W;
+        FamilyFiles.WithShape(options, ImageShape);
         var cols = new List<(string, DataViewType)> { ("Seed", NumberDataViewType.Int64) };
         if (Options.LabelColumn is { } label) cols.Add((label, NumberDataViewType.Int64));
         var output = new DataViewSchema([(OutputColumn, new VectorDataViewType(NumberDataViewType.Single, ImageShape.C, ImageShape.H, ImageShape.W))]);
@@ -145,25 +142,11 @@ public sealed class GanTransformer : ISavableModel, IDisposable
         var json = package.Manifest.Options;
         var options = json.Deserialize<GanOptions>(ModelFile.Json) ?? throw new InvalidDataException("GAN options are missing.");
         options.Validate();
-        (int C, int H, int W) shape = (Int(json, "channels"), Int(json, "height"), Int(json, "width"));
-        if (shape.C is not (1 or 3) || shape.H is < 4 or > 4096 || shape.W is < 4 or > 4096 || shape.H % 4 != 0 || shape.W % 4 != 0)
-            throw new InvalidDataException($"GAN image shape {shape} is not valid.");
-        var g = new DcganGenerator(options.LatentDim, shape.C, shape.H, shape.W, options.GeneratorChannels, options.LabelColumn is null ? null : options.NumClasses);
-        try
-        {
-            g.LoadStateDict(package.Weights);
-            g.To(context.Device);
-            return new GanTransformer(context, g, options, shape, package.Manifest.Training);
-        }
-        catch (ArgumentException e)
-        {
-            g.Dispose();
-            throw new InvalidDataException($"GAN weights do not fit its options: {e.Message}", e);
-        }
+        var shape = FamilyFiles.ReadShape(json, "GAN", divisibleBy4: true);
+        var g = FamilyFiles.LoadWeights(new DcganGenerator(options.LatentDim, shape.C, shape.H, shape.W, options.GeneratorChannels, options.LabelColumn is null ? null : options.NumClasses), package, context.Device, "GAN");
+        return new GanTransformer(context, g, options, shape, package.Manifest.Training);
     }
 
-    private static int Int(JsonObject o, string name) =>
-        o[name] is JsonValue v && v.TryGetValue(out int i) ? i : throw new InvalidDataException($"GAN option '{name}' is missing.");
 
     /// <summary>Frees the generator.</summary>
     public void Dispose() => _g.Dispose();

@@ -58,15 +58,7 @@ public sealed class VaeTrainer : IEstimator<VaeTransformer>
             model.To(_context.Device);
             using var task = new VaeTrainingTask(model, Options, _context.Device);
             var result = new TrainingLoop(_context).Run(task, train, validation, Options.Loop, progress, cancellationToken);
-            var summary = new TrainingSummary
-            {
-                Steps = result.Steps,
-                Epochs = result.Epochs,
-                FinalLosses = new(result.FinalLosses),
-                Seed = _context.Seed,
-                DataFingerprint = DataFingerprint.Compute(train, Options.InputColumn),
-                FinishedAt = DateTimeOffset.UtcNow,
-            };
+            var summary = FamilyFiles.Summary(result, _context, train, Options.InputColumn);
             return new VaeTransformer(_context, model, Options, shape, summary);
         }
         catch

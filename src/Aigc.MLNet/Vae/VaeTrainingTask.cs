@@ -62,19 +62,17 @@ internal sealed class VaeTrainingTask(VaeModule model, VaeOptions options, Devic
 
     public IReadOnlyDictionary<string, Tensor> GetState()
     {
-        var state = model.StateDict().ToDictionary(kv => "model." + kv.Key, kv => kv.Value);
-        foreach (var (k, v) in _optimizer.StateDict()) state["optim." + k] = v;
+        var state = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        StateDicts.AddPrefixed(state, "model", model.StateDict());
+        StateDicts.AddPrefixed(state, "optim", _optimizer.StateDict());
         return state;
     }
 
     public void SetState(IReadOnlyDictionary<string, Tensor> state)
     {
-        model.LoadStateDict(Prefixed(state, "model."));
-        _optimizer.LoadStateDict(Prefixed(state, "optim."));
+        model.LoadStateDict(StateDicts.Part(state, "model"));
+        _optimizer.LoadStateDict(StateDicts.Part(state, "optim"));
     }
-
-    private static Dictionary<string, Tensor> Prefixed(IReadOnlyDictionary<string, Tensor> state, string prefix) =>
-        state.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value);
 
     public void Dispose() => _optimizer.Dispose();
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Aigc.MLNet.Data;
 using Aigc.MLNet.Imaging;
 using Aigc.MLNet.ModelFiles;
@@ -147,9 +146,7 @@ public sealed class VaeTransformer : ISavableModel, IDisposable
     public ModelContents GetContents()
     {
         var options = JsonSerializer.SerializeToNode(Options, ModelFile.Json)!.AsObject();
-        options["channels"] = ImageShape.C;
-        options["height"] = ImageShape.H;
-        options["width"] = ImageShape.W;
+        FamilyFiles.WithShape(options, ImageShape);
         var input = new DataViewSchema([(Options.InputColumn, new VectorDataViewType(NumberDataViewType.Single, ImageShape.C, ImageShape.H, ImageShape.W))]);
         var output = OutputSchema(input, Options, ImageShape);
         return new ModelContents(options, input, new DataViewSchema(output.Skip(1).Select(c => (c.Name, c.Type))), Training, _model.StateDict());
@@ -161,25 +158,11 @@ public sealed class VaeTransformer : ISavableModel, IDisposable
         var json = package.Manifest.Options;
         var options = json.Deserialize<VaeOptions>(ModelFile.Json) ?? throw new InvalidDataException("VAE options are missing.");
         options.Validate();
-        (int C, int H, int W) shape = (Int(json, "channels"), Int(json, "height"), Int(json, "width"));
-        if (shape.C is not (1 or 3) || shape.H is < 1 or > 4096 || shape.W is < 1 or > 4096)
-            throw new InvalidDataException($"VAE image shape {shape} is not valid.");
-        var model = CreateModule(options, shape);
-        try
-        {
-            model.LoadStateDict(package.Weights);
-            model.To(context.Device);
-            return new VaeTransformer(context, model, options, shape, package.Manifest.Training);
-        }
-        catch (ArgumentException e)
-        {
-            model.Dispose();
-            throw new InvalidDataException($"VAE weights do not fit its options: {e.Message}", e);
-        }
+        var shape = FamilyFiles.ReadShape(json, "VAE", divisibleBy4: false);
+        var model = FamilyFiles.LoadWeights(CreateModule(options, shape), package, context.Device, "VAE");
+        return new VaeTransformer(context, model, options, shape, package.Manifest.Training);
     }
 
-    private static int Int(JsonObject o, string name) =>
-        o[name] is JsonValue v && v.TryGetValue(out int i) ? i : throw new InvalidDataException($"VAE option '{name}' is missing.");
 
     /// <summary>Frees the model's tensors.</summary>
     public void Dispose() => _model.Dispose();
