@@ -88,6 +88,18 @@ public sealed class BpeTokenizer : ITokenizer
 
     private static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "…";
 
+    /// <summary>The merges in rank order.</summary>
+    public IReadOnlyList<(string First, string Second)> Merges => _ranks.OrderBy(kv => kv.Value).Select(kv => kv.Key).ToArray();
+
+    /// <summary>Writes GPT-2's two files: <c>encoder.json</c> (token → id) and <c>vocab.bpe</c> (merges).</summary>
+    public void Save(string encoderJsonPath, string vocabBpePath)
+    {
+        var ordered = _encoder.OrderBy(kv => kv.Value).ToDictionary(kv => kv.Key, kv => kv.Value);
+        var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+        File.WriteAllText(encoderJsonPath, JsonSerializer.Serialize(ordered), utf8);
+        File.WriteAllText(vocabBpePath, "#version: 0.2\n" + string.Concat(Merges.Select(m => $"{m.First} {m.Second}\n")), utf8);
+    }
+
     /// <summary>Token ids of <paramref name="text"/>; special-token text is encoded as ordinary text,
     /// as the reference encoder does.</summary>
     public long[] Encode(string text)
