@@ -52,7 +52,14 @@ public sealed class ModelCatalog
         using var package = ModelFile.Load(path);
         if (!s_loaders.TryGetValue(package.Manifest.Family, out var loader))
             throw new ModelFileException(path, $"model family '{package.Manifest.Family}' is not known to this application (known: {string.Join(", ", s_loaders.Keys.Order())})");
-        return loader(package, _context);
+        try
+        {
+            return loader(package, _context);
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException or System.Text.Json.JsonException or Torch.TorchException)
+        {
+            throw new ModelFileException(path, $"the '{package.Manifest.Family}' model cannot be rebuilt from this file: {e.Message}", e);
+        }
     }
 
     /// <summary>Reads only the manifest (what the model is, its options, schema, training summary).</summary>

@@ -31,8 +31,9 @@ public sealed record ImageClassifierOptions
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first bad option.</summary>
     public void Validate()
     {
-        if (NumClasses < 2) throw new ArgumentOutOfRangeException(nameof(NumClasses), NumClasses, "must be at least 2");
-        if (FeatureDim < 2) throw new ArgumentOutOfRangeException(nameof(FeatureDim), FeatureDim, "must be at least 2");
+        // Upper bounds keep a hostile model file from making the constructor allocate without limit.
+        if (NumClasses is < 2 or > 100_000) throw new ArgumentOutOfRangeException(nameof(NumClasses), NumClasses, "must be in [2, 100000]");
+        if (FeatureDim is < 2 or > 65536) throw new ArgumentOutOfRangeException(nameof(FeatureDim), FeatureDim, "must be in [2, 65536]");
         if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "must be > 0");
         Loop.Validate();
     }

@@ -72,9 +72,11 @@ public sealed record GanOptions
     {
         if (string.IsNullOrEmpty(InputColumn)) throw new ArgumentOutOfRangeException(nameof(InputColumn), "must be set");
         if (LabelColumn is not null && NumClasses < 2) throw new ArgumentOutOfRangeException(nameof(NumClasses), NumClasses, "a conditional GAN needs at least 2 classes");
-        if (LatentDim < 1) throw new ArgumentOutOfRangeException(nameof(LatentDim), LatentDim, "must be at least 1");
-        if (GeneratorChannels < 1) throw new ArgumentOutOfRangeException(nameof(GeneratorChannels), GeneratorChannels, "must be at least 1");
-        if (DiscriminatorChannels < 1) throw new ArgumentOutOfRangeException(nameof(DiscriminatorChannels), DiscriminatorChannels, "must be at least 1");
+        // Upper bounds keep a hostile model file from making the constructor allocate without limit.
+        if (NumClasses > 100_000) throw new ArgumentOutOfRangeException(nameof(NumClasses), NumClasses, "must be at most 100000");
+        if (LatentDim is < 1 or > 65536) throw new ArgumentOutOfRangeException(nameof(LatentDim), LatentDim, "must be in [1, 65536]");
+        if (GeneratorChannels is < 1 or > 4096) throw new ArgumentOutOfRangeException(nameof(GeneratorChannels), GeneratorChannels, "must be in [1, 4096]");
+        if (DiscriminatorChannels is < 1 or > 4096) throw new ArgumentOutOfRangeException(nameof(DiscriminatorChannels), DiscriminatorChannels, "must be in [1, 4096]");
         if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "must be > 0");
         if (!(RealLabelSmoothing is >= 0 and < 1)) throw new ArgumentOutOfRangeException(nameof(RealLabelSmoothing), RealLabelSmoothing, "must be in [0, 1)");
         if (SampleGridEveryNSteps < 0) throw new ArgumentOutOfRangeException(nameof(SampleGridEveryNSteps), SampleGridEveryNSteps, "must be >= 0");

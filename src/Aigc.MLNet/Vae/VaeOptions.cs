@@ -80,9 +80,10 @@ public sealed record VaeOptions
     {
         if (string.IsNullOrEmpty(InputColumn)) throw new ArgumentOutOfRangeException(nameof(InputColumn), "must be set");
         if (string.IsNullOrEmpty(ReconstructionColumn)) throw new ArgumentOutOfRangeException(nameof(ReconstructionColumn), "must be set");
-        if (LatentDim < 1) throw new ArgumentOutOfRangeException(nameof(LatentDim), LatentDim, "must be at least 1");
-        if (HiddenDim < 1) throw new ArgumentOutOfRangeException(nameof(HiddenDim), HiddenDim, "must be at least 1");
-        if (ConvChannels < 1) throw new ArgumentOutOfRangeException(nameof(ConvChannels), ConvChannels, "must be at least 1");
+        // Upper bounds keep a hostile model file from making the constructor allocate without limit.
+        if (LatentDim is < 1 or > 65536) throw new ArgumentOutOfRangeException(nameof(LatentDim), LatentDim, "must be in [1, 65536]");
+        if (HiddenDim is < 1 or > 65536) throw new ArgumentOutOfRangeException(nameof(HiddenDim), HiddenDim, "must be in [1, 65536]");
+        if (ConvChannels is < 1 or > 4096) throw new ArgumentOutOfRangeException(nameof(ConvChannels), ConvChannels, "must be in [1, 4096]");
         if (!(Beta >= 0)) throw new ArgumentOutOfRangeException(nameof(Beta), Beta, "must be >= 0");
         if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "must be > 0");
         Loop.Validate();

@@ -1,0 +1,107 @@
+using System.IO.Compression;
+using System.Text;
+using Aigc.MLNet.Classification;
+using Aigc.MLNet.Data;
+using Aigc.MLNet.Gan;
+using Aigc.MLNet.ModelFiles;
+using Aigc.MLNet.Vae;
+
+namespace Aigc.MLNet.Tests;
+
+/// <summary>Random corruption of valid model files of every family: each load either succeeds or
+/// fails with <see cref="ModelFileException"/> — never another exception type, a hang or a crash.</summary>
+public class ModelFileFuzzTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("aigc-fuzz-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static IDataView Images(int count, bool minusOneToOne)
+    {
+        var rand = new Random(1);
+        var images = Enumerable.Range(0, count).Select(_ => Enumerable.Range(0, 784).Select(_ => (float)(minusOneToOne ? rand.NextDouble() * 2 - 1 : rand.NextDouble())).ToArray()).ToArray();
+        var labels = Enumerable.Range(0, count).Select(i => (long)(i % 10)).ToArray();
+        return new ArrayDataView([("Image", new VectorDataViewType(NumberDataViewType.Single, 1, 28, 28), images), ("Label", NumberDataViewType.Int64, labels)]);
+    }
+
+    private byte[] ValidFile(AigcContext ctx, string family)
+    {
+        var path = Path.Combine(_dir, family + ".aigc");
+        ISavableModel model = family switch
+        {
+            "vae" => ctx.Generative.Trainers.Vae(VaeOptions.Nano with { MaxSteps = 1 }).Fit(Images(64, false)),
+            "gan" => ctx.Generative.Trainers.Gan(GanOptions.Nano with { MaxSteps = 1, LabelColumn = "Label" }).Fit(Images(64, true)),
+            _ => ctx.Generative.Trainers.ImageClassifier(new ImageClassifierOptions { MaxSteps = 1, FeatureDim = 8 }).Fit(Images(64, false)),
+        };
+        ctx.Model.Save(model, path);
+        ((IDisposable)model).Dispose();
+        return File.ReadAllBytes(path);
+    }
+
+    /// <summary>A manifest with one value changed to something hostile (wrong type, huge, negative).</summary>
+    private static byte[] EditManifest(byte[] file, Random rand)
+    {
+        using var input = new ZipArchive(new MemoryStream(file), ZipArchiveMode.Read);
+        var manifest = new StreamReader(input.GetEntry("manifest.json")!.Open()).ReadToEnd();
+        string[] edits = ["\"latentDim\": 20", "\"latentDim\": -5", "\"height\": 99999", "\"channels\": \"x\"", "\"numClasses\": 0",
+                          "\"featureDim\": 1e30", "\"family\": null", "\"options\": 3", "\"weights\": []", "\"hiddenDim\": 2147483647"];
+        var key = edits[rand.Next(edits.Length)].Split(':')[0];
+        int at = manifest.IndexOf(key, StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            int end = manifest.IndexOfAny([',', '}'], at);
+            manifest = manifest[..at] + edits[rand.Next(edits.Length)] + manifest[end..];
+        }
+        using var output = new MemoryStream();
+        using (var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
+            foreach (var e in input.Entries)
+            {
+                using var w = zip.CreateEntry(e.FullName).Open();
+                if (e.FullName == "manifest.json") w.Write(Encoding.UTF8.GetBytes(manifest));
+                else e.Open().CopyTo(w);
+            }
+        return output.ToArray();
+    }
+
+    [Theory]
+    [InlineData("vae")]
+    [InlineData("gan")]
+    [InlineData("image-classifier")]
+    public void CorruptedFiles_FailOnlyWithModelFileException(string family)
+    {
+        var ctx = new AigcContext(seed: 1, device: Device.Cpu);
+        var valid = ValidFile(ctx, family);
+        var rand = new Random(family.Length * 7919);
+        var path = Path.Combine(_dir, "mutant.aigc");
+        int loaded = 0, rejected = 0;
+        for (int n = 0; n < 300; n++)
+        {
+            var bytes = (byte[])valid.Clone();
+            switch (n % 3)
+            {
+                case 0:
+                    for (int k = rand.Next(1, 5); k > 0; k--) bytes[rand.Next(bytes.Length)] ^= (byte)rand.Next(1, 256);
+                    break;
+                case 1:
+                    bytes = bytes[..rand.Next(bytes.Length)];
+                    break;
+                default:
+                    bytes = EditManifest(valid, rand);
+                    break;
+            }
+            File.WriteAllBytes(path, bytes);
+            try
+            {
+                var model = ctx.Model.Load(path);
+                ((IDisposable)model).Dispose();
+                loaded++;
+            }
+            catch (ModelFileException e)
+            {
+                Assert.Contains(path, e.Message);
+                rejected++;
+            }
+        }
+        Assert.True(rejected > 150, $"{rejected} of 300 corruptions were rejected, {loaded} loaded");
+    }
+}
