@@ -1,5 +1,4 @@
 using Aigc.MLNet.Data;
-using Aigc.MLNet.Gan;
 using Aigc.MLNet.ModelFiles;
 using Aigc.MLNet.Training;
 using Aigc.Torch;
@@ -71,7 +70,7 @@ public sealed class ImageClassifierTrainer : IEstimator<ImageClassifierTransform
         {
             using var scope = DisposeScope.Enter();
             net.Train();
-            var labels = GanTrainingTask.CheckLabels(batch[o.LabelColumn], o.LabelColumn, o.NumClasses);
+            var labels = Labels.Check(batch[o.LabelColumn], o.LabelColumn, o.NumClasses);
             var loss = F.CrossEntropy(net.Logits(batch[o.InputColumn]), labels);
             _optimizer.ZeroGrad();
             loss.Backward();

@@ -32,7 +32,7 @@ internal sealed class GanTrainingTask : ITrainingTask, IDisposable
         _g.Train();
         _d.Train();
         var real = batch[_options.InputColumn];
-        var labels = _options.LabelColumn is { } col ? CheckLabels(batch[col], col, _options.NumClasses) : null;
+        var labels = _options.LabelColumn is { } col ? Labels.Check(batch[col], col, _options.NumClasses) : null;
         int n = batch.Count;
         var z = Tensor.Randn([n, _options.LatentDim], device: _device);
         var fake = _g.Forward(z, labels);
@@ -60,15 +60,6 @@ internal sealed class GanTrainingTask : ITrainingTask, IDisposable
             ["d_real"] = dReal.Sigmoid().Mean().Item(), // mean D(x)
             ["d_fake"] = dFake.Sigmoid().Mean().Item(), // mean D(G(z)) before the generator update
         };
-    }
-
-    /// <summary>Labels outside [0, classes) are an error naming the column and the value.</summary>
-    internal static Tensor CheckLabels(Tensor labels, string column, int classes)
-    {
-        long min = labels.Min().ItemInt64(), max = labels.Max().ItemInt64();
-        if (min < 0 || max >= classes)
-            throw new ArgumentOutOfRangeException(column, min < 0 ? min : max, $"Label column '{column}' holds {(min < 0 ? min : max)}, outside [0, {classes}).");
-        return labels;
     }
 
     private void WriteGrid()

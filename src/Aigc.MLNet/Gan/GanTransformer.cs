@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Aigc.MLNet.Data;
 using Aigc.MLNet.ModelFiles;
+using Aigc.MLNet.Training;
 using Aigc.MLNet.Imaging;
 using Aigc.Torch;
 
@@ -76,7 +77,7 @@ public sealed class GanTransformer : ISavableModel, IDisposable
         {
             if (labels.Dim != 1 || labels.Size(0) != z.Size(0))
                 throw new ArgumentException($"Expected {z.Size(0)} labels, one per latent, got shape [{string.Join(", ", labels.Shape)}].", nameof(labels));
-            GanTrainingTask.CheckLabels(labels, Options.LabelColumn!, Options.NumClasses);
+            Labels.Check(labels, Options.LabelColumn!, Options.NumClasses);
         }
         return _g.Forward(z, labels);
     }

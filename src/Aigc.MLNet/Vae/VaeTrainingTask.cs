@@ -36,13 +36,16 @@ internal sealed class VaeTrainingTask(VaeModule model, VaeOptions options, Devic
         return new Dictionary<string, double> { ["loss"] = loss.Item() / n, ["reconstruction"] = rec.Item() / n, ["kl"] = kl.Item() / n };
     }
 
+    public IReadOnlyDictionary<string, double>? Validate(IDataView validation, int batchSize) =>
+        NegativeElbo(model, options, device, validation, batchSize);
+
     /// <summary>Negative ELBO per image on held-out data, with z sampled as in training.</summary>
-    public IReadOnlyDictionary<string, double>? Validate(IDataView validation, int batchSize)
+    internal static Dictionary<string, double> NegativeElbo(VaeModule model, VaeOptions options, Device device, IDataView data, int batchSize)
     {
         model.Eval();
         using var noGrad = Engine.NoGrad();
-        var batcher = new Batcher(validation.Schema, BatchColumns, batchSize, device);
-        using var cursor = validation.GetRowCursor(batcher.Columns);
+        var batcher = new Batcher(data.Schema, [options.InputColumn], batchSize, device);
+        using var cursor = data.GetRowCursor(batcher.Columns);
         double rec = 0, kl = 0;
         long n = 0;
         while (batcher.Next(cursor) is { } batch)
@@ -56,7 +59,7 @@ internal sealed class VaeTrainingTask(VaeModule model, VaeOptions options, Devic
             }
             n += batch.Count;
         }
-        if (n == 0) throw new ArgumentException("The validation data has no rows.", nameof(validation));
+        if (n == 0) throw new ArgumentException("The data has no rows.", nameof(data));
         return new Dictionary<string, double> { ["loss"] = (rec + options.Beta * kl) / n, ["reconstruction"] = rec / n, ["kl"] = kl / n };
     }
 

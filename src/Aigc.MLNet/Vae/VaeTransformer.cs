@@ -137,8 +137,7 @@ public sealed class VaeTransformer : ISavableModel, IDisposable
     {
         ArgumentNullException.ThrowIfNull(data);
         GetOutputSchema(data.Schema);
-        using var task = new VaeTrainingTask(_model, Options, _context.Device);
-        var m = task.Validate(data, 256)!;
+        var m = VaeTrainingTask.NegativeElbo(_model, Options, _context.Device, data, 256);
         return (m["loss"], m["reconstruction"], m["kl"]);
     }
 
