@@ -113,6 +113,28 @@ public static partial class F
         Tensor.Wrap(NnNative.Nn_scaled_dot_product_attention(query.Handle, key.Handle, value.Handle, H(mask),
             dropoutP, isCausal ? 1 : 0, out var r), r);
 
+    /// <summary>A stacked unidirectional LSTM over batch-first input (B, T, inputSize).
+    /// <paramref name="parameters"/> holds, per layer, w_ih (4H, in), w_hh (4H, H), b_ih (4H) and b_hh (4H)
+    /// in PyTorch's gate order (input, forget, cell, output); the initial states are (layers, B, H) or
+    /// null for zeros. Dropout applies between layers in training.</summary>
+    /// <returns>The top layer's outputs (B, T, H) and the final hidden and cell states.</returns>
+    public static (Tensor Output, Tensor Hidden, Tensor Cell) Lstm(Tensor input, IReadOnlyList<Tensor> parameters, int layers,
+        Tensor? hidden = null, Tensor? cell = null, double dropout = 0, bool training = false)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(parameters);
+        if ((hidden is null) != (cell is null))
+            throw new ArgumentException("Give both the hidden and the cell state, or neither.", hidden is null ? nameof(hidden) : nameof(cell));
+        if (dropout is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(dropout), dropout, "dropout probability must be in [0, 1]");
+        var handles = new IntPtr[parameters.Count];
+        for (int i = 0; i < handles.Length; i++) handles[i] = parameters[i].Handle.DangerousGetHandle();
+        int status = NnNative.Nn_lstm(input.Handle, H(hidden), H(cell), handles, handles.Length, layers, dropout, training ? 1 : 0,
+            out var output, out var h, out var c);
+        GC.KeepAlive(parameters);
+        var o = Tensor.Wrap(status, output);
+        return (o, Tensor.Wrap(status, h), Tensor.Wrap(status, c));
+    }
+
     /// <summary>Mean squared error: (input - target)².</summary>
     public static Tensor MseLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) =>
         Tensor.Wrap(NnNative.Nn_regression_loss(input.Handle, target.Handle, 0, (int)reduction, out var r), r);

@@ -45,5 +45,30 @@ public class KernelParityTests : IDisposable
     }
 
     [Fact]
+    public void Lstm_PyTorchWeightsGiveTheSameOutputsStatesAndGradients()
+    {
+        using var lstm = new Nn.Lstm(3, 4, layers: 2);
+        var weights = _f.Tensors.Where(kv => kv.Key.StartsWith("lstm.weight_", StringComparison.Ordinal) || kv.Key.StartsWith("lstm.bias_", StringComparison.Ordinal))
+            .ToDictionary(kv => kv.Key["lstm.".Length..], kv => kv.Value);
+        lstm.To(Device.Cpu, ScalarType.Float64);
+        lstm.LoadStateDict(weights);
+        var x = this["lstm.input"].Clone().Detach().RequiresGrad_();
+        var (y, (h, c)) = lstm.Forward(x, (this["lstm.h0"], this["lstm.c0"]));
+        Close(D(this["lstm.output"]), y, 1e-12);
+        Close(D(this["lstm.hn"]), h, 1e-12);
+        Close(D(this["lstm.cn"]), c, 1e-12);
+        (y.Sum() + h.Sum() * 2 + c.Sum() * 3).Backward();
+        Close(D(this["lstm.input_grad"]), x.Grad!, 1e-12);
+    }
+
+    [Fact]
+    public void Lstm_WrongInputWidth_NamesTheShape()
+    {
+        using var lstm = new Nn.Lstm(3, 4);
+        var e = Assert.Throws<ArgumentException>(() => lstm.Forward(Tensor.Zeros([2, 5, 7])));
+        Assert.Contains("(B, T, 3)", e.Message);
+    }
+
+    [Fact]
     public void ForeignFile_MetadataIsRead() => Assert.Equal("make_fixtures.py", _f.Metadata["generator"]);
 }

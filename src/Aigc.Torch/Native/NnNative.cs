@@ -18,6 +18,7 @@ internal static partial class NnNative
     [LibraryImport(Lib)] internal static partial int Nn_embedding(TensorHandle weight, TensorHandle indices, long paddingIdx, out IntPtr result);
     [LibraryImport(Lib)] internal static partial int Nn_dropout(TensorHandle x, double p, int training, out IntPtr result);
     [LibraryImport(Lib)] internal static partial int Nn_scaled_dot_product_attention(TensorHandle q, TensorHandle k, TensorHandle v, TensorHandle mask, double dropoutP, int isCausal, out IntPtr result);
+    [LibraryImport(Lib)] internal static partial int Nn_lstm(TensorHandle x, TensorHandle h0, TensorHandle c0, IntPtr[] parameters, long count, long layers, double dropout, int training, out IntPtr output, out IntPtr hN, out IntPtr cN);
     [LibraryImport(Lib)] internal static partial int Nn_regression_loss(TensorHandle input, TensorHandle target, int kind, int reduction, out IntPtr result);
     [LibraryImport(Lib)] internal static partial int Nn_binary_cross_entropy(TensorHandle input, TensorHandle target, TensorHandle weight, int reduction, out IntPtr result);
     [LibraryImport(Lib)] internal static partial int Nn_binary_cross_entropy_with_logits(TensorHandle input, TensorHandle target, TensorHandle weight, TensorHandle posWeight, int reduction, out IntPtr result);

@@ -133,6 +133,33 @@ AIGC_API int32_t Nn_scaled_dot_product_attention(TensorH q, TensorH k, TensorH v
   });
 }
 
+// A stacked unidirectional LSTM over batch-first input (B, T, I). params holds, per layer,
+// w_ih (4H, I), w_hh (4H, H), b_ih (4H), b_hh (4H) in torch's gate order (i, f, g, o); h0 and c0
+// are (layers, B, H) or null for zeros. Returns the top layer's outputs (B, T, H) and the final
+// states. Autograd flows through all of them.
+AIGC_API int32_t Nn_lstm(TensorH x, TensorH h0, TensorH c0, const TensorH* params, int64_t count,
+                         int64_t layers, double dropout, int32_t training, TensorH* out,
+                         TensorH* h_n, TensorH* c_n) {
+  return guard([&] {
+    TORCH_CHECK(layers >= 1 && count == 4 * layers, "an LSTM of ", layers, " layers needs ",
+                4 * layers, " parameter tensors, got ", count);
+    const auto& X = ref(x);
+    TORCH_CHECK(X.dim() == 3, "LSTM input must be (batch, time, features), got ", X.sizes());
+    std::vector<at::Tensor> weights;
+    weights.reserve(static_cast<size_t>(count));
+    for (int64_t i = 0; i < count; ++i) weights.push_back(ref(params[i]));
+    int64_t hidden = weights[1].size(1);
+    auto zeros = [&] { return at::zeros({layers, X.size(0), hidden}, X.options()); };
+    at::Tensor h = h0 ? ref(h0) : zeros();
+    at::Tensor c = c0 ? ref(c0) : zeros();
+    auto result = at::lstm(X, {h, c}, weights, /*has_biases=*/true, layers, dropout, training != 0,
+                           /*bidirectional=*/false, /*batch_first=*/true);
+    *out = wrap(std::get<0>(result));
+    *h_n = wrap(std::get<1>(result));
+    *c_n = wrap(std::get<2>(result));
+  });
+}
+
 // kind: 0 mse, 1 l1.
 AIGC_API int32_t Nn_regression_loss(TensorH input, TensorH target, int32_t kind, int32_t red,
                                     TensorH* out) {

@@ -75,6 +75,23 @@ put("norm.layer", F.layer_norm(img.detach(), [6, 6], None, None, 1e-5))
 put("act.gelu_tanh", F.gelu(logits, approximate="tanh"))
 put("interp.bilinear", F.interpolate(img.detach(), size=(9, 4), mode="bilinear", align_corners=False))
 
+# --- a 2-layer LSTM (batch_first) from given weights and initial state, with input gradients ---
+lstm = torch.nn.LSTM(3, 4, num_layers=2, batch_first=True).double()
+for name, p in lstm.named_parameters():
+    put("lstm." + name, p)
+seq = torch.randn(2, 5, 3, dtype=torch.float64, requires_grad=True)
+h0 = torch.randn(2, 2, 4, dtype=torch.float64)
+c0 = torch.randn(2, 2, 4, dtype=torch.float64)
+lstm_out, (hn, cn) = lstm(seq, (h0, c0))
+(lstm_out.sum() + hn.sum() * 2 + cn.sum() * 3).backward()
+put("lstm.input", seq)
+put("lstm.h0", h0)
+put("lstm.c0", c0)
+put("lstm.output", lstm_out)
+put("lstm.hn", hn)
+put("lstm.cn", cn)
+put("lstm.input_grad", seq.grad)
+
 write(os.path.join(os.path.dirname(os.path.abspath(__file__)), "parity.safetensors"), out,
       {"generator": "make_fixtures.py", "torch": torch.__version__})
 print("wrote", len(out), "tensors")
