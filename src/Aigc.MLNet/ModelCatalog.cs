@@ -17,6 +17,7 @@ public sealed class ModelCatalog
         RegisterFamily(Vae.VaeTransformer.FamilyName, Vae.VaeTransformer.Load);
         RegisterFamily(Gan.GanTransformer.FamilyName, Gan.GanTransformer.Load);
         RegisterFamily(Classification.ImageClassifierTransformer.FamilyName, Classification.ImageClassifierTransformer.Load);
+        RegisterFamily(LanguageModels.CausalLMTransformer.FamilyName, LanguageModels.CausalLMTransformer.Load);
     }
 
     internal ModelCatalog(AigcContext context) => _context = context;

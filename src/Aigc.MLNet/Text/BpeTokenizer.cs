@@ -94,10 +94,17 @@ public sealed class BpeTokenizer : ITokenizer
     /// <summary>Writes GPT-2's two files: <c>encoder.json</c> (token → id) and <c>vocab.bpe</c> (merges).</summary>
     public void Save(string encoderJsonPath, string vocabBpePath)
     {
-        var ordered = _encoder.OrderBy(kv => kv.Value).ToDictionary(kv => kv.Key, kv => kv.Value);
+        var (encoderJson, vocabBpe) = ToContents();
         var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
-        File.WriteAllText(encoderJsonPath, JsonSerializer.Serialize(ordered), utf8);
-        File.WriteAllText(vocabBpePath, "#version: 0.2\n" + string.Concat(Merges.Select(m => $"{m.First} {m.Second}\n")), utf8);
+        File.WriteAllText(encoderJsonPath, encoderJson, utf8);
+        File.WriteAllText(vocabBpePath, vocabBpe, utf8);
+    }
+
+    /// <summary>The contents of the two files <see cref="Save"/> writes (read back with <see cref="FromContents"/>).</summary>
+    public (string EncoderJson, string VocabBpe) ToContents()
+    {
+        var ordered = _encoder.OrderBy(kv => kv.Value).ToDictionary(kv => kv.Key, kv => kv.Value);
+        return (JsonSerializer.Serialize(ordered), "#version: 0.2\n" + string.Concat(Merges.Select(m => $"{m.First} {m.Second}\n")));
     }
 
     /// <summary>Token ids of <paramref name="text"/>; special-token text is encoded as ordinary text,

@@ -54,6 +54,7 @@ public sealed class TrainingLoop
         var clock = Stopwatch.StartNew();
         IReadOnlyDictionary<string, double> losses = new Dictionary<string, double>();
         IReadOnlyDictionary<string, double>? metrics = null;
+        long validatedAt = -1;
 
         TrainingProgress Report(IReadOnlyDictionary<string, double>? validationMetrics = null)
         {
@@ -92,14 +93,30 @@ public sealed class TrainingLoop
                     at.StepInEpoch++;
                     samples += batch.Count;
                     CheckFinite(losses, at);
-                    if (at.Step % options.ReportEveryNSteps == 0) Report();
+                    if (validation is not null && options.ValidateEveryNSteps > 0 && at.Step % options.ValidateEveryNSteps == 0)
+                    {
+                        metrics = task.Validate(validation, options.BatchSize);
+                        validatedAt = at.Step;
+                        Report(metrics);
+                    }
+                    else if (at.Step % options.ReportEveryNSteps == 0) Report();
                     if (options.CheckpointEveryNSteps > 0 && at.Step % options.CheckpointEveryNSteps == 0 && options.CheckpointPath is { } p)
                         SaveCheckpoint(task, p, at);
                 }
             }
-            if (!exhausted) break;
+            if (!exhausted)
+            {
+                // The step budget ended mid-epoch: measure the final weights once.
+                if (validation is not null && validatedAt != at.Step && at.Step > startStep)
+                {
+                    metrics = task.Validate(validation, options.BatchSize);
+                    Report(metrics);
+                }
+                break;
+            }
             if (at.Step == 0) throw new ArgumentException("The training data has no rows (or fewer than one full batch).", nameof(train));
             metrics = validation is null ? null : task.Validate(validation, options.BatchSize);
+            validatedAt = at.Step;
             Report(metrics);
         }
         if (at.Epoch > options.Epochs)

@@ -21,6 +21,10 @@ public sealed record TrainingOptions
     /// <summary>Report progress (and log) every N steps; end-of-epoch reports always happen.</summary>
     public int ReportEveryNSteps { get; init; } = 50;
 
+    /// <summary>Also validate every N steps (0: only at the end of each epoch, and at the end of a run
+    /// that stops mid-epoch). For models trained in steps rather than epochs.</summary>
+    public long ValidateEveryNSteps { get; init; }
+
     /// <summary>Write a checkpoint every N steps (0: only on cancellation and at the end, when a path is set).</summary>
     public long CheckpointEveryNSteps { get; init; }
 
@@ -37,6 +41,7 @@ public sealed record TrainingOptions
         if (MaxSteps is < 1) throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "must be at least 1 when set");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "must be at least 1");
         if (ReportEveryNSteps < 1) throw new ArgumentOutOfRangeException(nameof(ReportEveryNSteps), ReportEveryNSteps, "must be at least 1");
+        if (ValidateEveryNSteps < 0) throw new ArgumentOutOfRangeException(nameof(ValidateEveryNSteps), ValidateEveryNSteps, "must be >= 0");
         if (CheckpointEveryNSteps < 0) throw new ArgumentOutOfRangeException(nameof(CheckpointEveryNSteps), CheckpointEveryNSteps, "must be >= 0");
         if (ResumeFromCheckpoint && CheckpointPath is null)
             throw new ArgumentOutOfRangeException(nameof(ResumeFromCheckpoint), "resuming needs a CheckpointPath");

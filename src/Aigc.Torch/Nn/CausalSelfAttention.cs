@@ -31,8 +31,17 @@ public sealed class CausalSelfAttention : Module<Tensor, Tensor>
     public long Heads { get; }
 
     /// <inheritdoc />
-    public override Tensor Forward(Tensor input)
+    public override Tensor Forward(Tensor input) => Forward(input, null, null);
+
+    /// <summary>Attention that can continue from a <see cref="KeyValueCache"/>: the new positions'
+    /// keys and values are appended to it and the queries attend to every cached position.</summary>
+    /// <param name="input">(B, T, C) for the new positions.</param>
+    /// <param name="cache">Earlier positions of this layer, or null to attend within <paramref name="input"/> only.</param>
+    /// <param name="mask">Bool (B, 1, T, S) of allowed query/key pairs over the S = cached + T keys, or
+    /// null for plain causal attention (when there is no padding).</param>
+    public Tensor Forward(Tensor input, KeyValueCache? cache, Tensor? mask)
     {
+        ArgumentNullException.ThrowIfNull(input);
         var shape = input.Shape;
         if (shape.Length != 3 || shape[2] != EmbeddingDim)
             throw new ArgumentException($"Expected input (B, T, {EmbeddingDim}), got [{string.Join(", ", shape)}].", nameof(input));
@@ -42,7 +51,13 @@ public sealed class CausalSelfAttention : Module<Tensor, Tensor>
         var q = qkv[0].View(b, t, Heads, hs).Transpose(1, 2);              // (B, nh, T, hs)
         var k = qkv[1].View(b, t, Heads, hs).Transpose(1, 2);              // (B, nh, T, hs)
         var v = qkv[2].View(b, t, Heads, hs).Transpose(1, 2);              // (B, nh, T, hs)
-        var y = F.ScaledDotProductAttention(q, k, v, dropoutP: Training ? _attnDropout : 0, isCausal: true); // (B, nh, T, hs)
+        long past = cache?.Length ?? 0;
+        if (cache is not null) (k, v) = cache.Append(k, v);                // (B, nh, past + T, hs)
+        // Without a mask, queries and keys that start together need causal masking; queries after
+        // cached keys need a shifted triangle, except a single query, which sees every key.
+        if (mask is null && past > 0 && t > 1)
+            mask = Tensor.Ones([t, past + t], ScalarType.Bool, input.Device).Tril(past);
+        var y = F.ScaledDotProductAttention(q, k, v, mask, dropoutP: Training ? _attnDropout : 0, isCausal: mask is null && past == 0); // (B, nh, T, hs)
         y = y.Transpose(1, 2).Contiguous().View(b, t, EmbeddingDim);       // (B, T, C)
         return resid_dropout.Forward(c_proj.Forward(y)).MoveToOuterScope();
     }

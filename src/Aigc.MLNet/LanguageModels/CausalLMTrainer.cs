@@ -1,0 +1,123 @@
+using Aigc.MLNet.Data;
+using Aigc.MLNet.ModelFiles;
+using Aigc.MLNet.Text;
+using Aigc.MLNet.Training;
+using Aigc.MLNet.Transforms;
+using Aigc.Torch;
+
+namespace Aigc.MLNet.LanguageModels;
+
+/// <summary>
+/// Trains a causal language model on a text column (<c>ctx.Generative.Trainers.CausalLM(...)</c>):
+/// builds or takes a tokenizer, tokenises the documents into one stream, and trains a GPT or LSTM on
+/// random windows of it through the shared training loop. The result maps a prompt column to a
+/// completion column and generates text directly.
+/// </summary>
+public sealed class CausalLMTrainer : IEstimator<CausalLMTransformer>
+{
+    private readonly AigcContext _context;
+
+    /// <summary>Creates the trainer; the options are validated now.</summary>
+    public CausalLMTrainer(AigcContext context, CausalLMOptions options)
+    {
+        _context = context ?? throw new ArgumentNullException(nameof(context));
+        Options = options ?? throw new ArgumentNullException(nameof(options));
+        options.Validate();
+    }
+
+    /// <summary>The options.</summary>
+    public CausalLMOptions Options { get; }
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        inputSchema.Require(Options.TextColumn, TextDataViewType.Instance);
+        return CausalLMTransformer.OutputSchema(inputSchema, Options);
+    }
+
+    /// <inheritdoc />
+    public CausalLMTransformer Fit(IDataView input) => Fit(input, null);
+
+    /// <summary>Trains, reporting progress and honouring cancellation.</summary>
+    /// <param name="train">Documents in <see cref="CausalLMOptions.TextColumn"/>.</param>
+    /// <param name="validation">Optional held-out documents: loss and perplexity every
+    /// <see cref="CausalLMOptions.ValidateEveryNSteps"/> steps and at the end.</param>
+    /// <param name="progress">Receives "loss", "lr" and "grad_norm" per report.</param>
+    /// <param name="cancellationToken">Stops within one step.</param>
+    /// <exception cref="SchemaMismatchException">The text column is missing or not text.</exception>
+    /// <exception cref="ArgumentException">The text is too short for one window, or holds characters the tokenizer cannot encode.</exception>
+    public CausalLMTransformer Fit(IDataView train, IDataView? validation, IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        var trainDocs = ReadDocuments(train, Options.TextColumn);
+        var validationDocs = validation is null ? null : ReadDocuments(validation, Options.TextColumn);
+        var tokenizer = Options.Tokenizer ?? BuildTokenizer(trainDocs.Concat(validationDocs ?? []).Append(Options.DocumentSeparator));
+        int window = Options.WindowLength + 1;
+        var trainWindows = new TokenWindowDataView(Tokenize(tokenizer, trainDocs, Options.DocumentSeparator), window, stride: 1);
+        var validationWindows = validationDocs is null ? null
+            : new TokenWindowDataView(Tokenize(tokenizer, validationDocs, Options.DocumentSeparator), window, stride: window - 1);
+        var model = CausalLMTransformer.CreateModule(Options, tokenizer.VocabularySize);
+        try
+        {
+            model.To(_context.Device);
+            using var task = new CausalLMTrainingTask(model, Options, _context.Device);
+            long rows = trainWindows.GetRowCount()!.Value;
+            long epochs = (Options.MaxSteps * Options.BatchSize + rows - 1) / rows;
+            var loop = Options.Loop with { Epochs = (int)Math.Min(epochs, int.MaxValue) };
+            var result = new TrainingLoop(_context).Run(task, trainWindows, validationWindows, loop, progress, cancellationToken);
+            var summary = FamilyFiles.Summary(result, _context, train, Options.TextColumn);
+            return new CausalLMTransformer(_context, model, tokenizer, Options, summary);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Every document of a text column, in order.</summary>
+    internal static List<string> ReadDocuments(IDataView data, string column)
+    {
+        var col = data.Schema.Require(column, TextDataViewType.Instance);
+        var docs = new List<string>();
+        using var cursor = data.GetRowCursor([col]);
+        var getter = cursor.GetGetter<string>(col);
+        string value = "";
+        while (cursor.MoveNext())
+        {
+            getter(ref value);
+            if (!string.IsNullOrEmpty(value)) docs.Add(value);
+        }
+        if (docs.Count == 0) throw new ArgumentException($"Column '{column}' holds no text.", nameof(data));
+        return docs;
+    }
+
+    private ITokenizer BuildTokenizer(IEnumerable<string> corpus) => Options.TokenizerKind switch
+    {
+        TokenizerKind.Char => CharTokenizer.FromCorpus(corpus),
+        _ => BpeTrainer.Train(corpus, Options.BpeVocabularySize, [BpeTokenizer.EndOfText]),
+    };
+
+    /// <summary>The documents as one token stream, joined by end-of-text (when the tokenizer has it)
+    /// or by the encoded separator.</summary>
+    internal static long[] Tokenize(ITokenizer tokenizer, IReadOnlyList<string> docs, string separator)
+    {
+        long[] join = tokenizer is BpeTokenizer bpe && bpe.SpecialTokens.TryGetValue(BpeTokenizer.EndOfText, out var eot) ? [eot]
+            : separator.Length == 0 ? [] : tokenizer.Encode(separator);
+        var stream = new List<long>();
+        for (int i = 0; i < docs.Count; i++)
+        {
+            if (i > 0) stream.AddRange(join);
+            try
+            {
+                stream.AddRange(tokenizer.Encode(docs[i]));
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"Document {i} cannot be tokenised: {e.Message}", nameof(docs), e);
+            }
+        }
+        return [.. stream];
+    }
+}

@@ -1,0 +1,165 @@
+using System.Text;
+using System.Text.Json;
+using Aigc.MLNet.Data;
+using Aigc.MLNet.ModelFiles;
+using Aigc.MLNet.Text;
+using Aigc.MLNet.Transforms;
+using Aigc.Torch;
+
+namespace Aigc.MLNet.LanguageModels;
+
+/// <summary>Perplexity of a model on a text.</summary>
+/// <param name="Loss">Mean next-token cross-entropy (nats per token).</param>
+/// <param name="Perplexity">exp(<paramref name="Loss"/>).</param>
+/// <param name="Tokens">Tokens scored.</param>
+public sealed record PerplexityMetrics(double Loss, double Perplexity, long Tokens);
+
+/// <summary>
+/// A trained causal language model with its tokenizer. As a transformer it adds a completion column
+/// generated from the prompt column with <see cref="CausalLMOptions.Generation"/>; directly it
+/// generates (one prompt, a batch, or a stream) and scores perplexity. Saved with
+/// <c>ctx.Model.Save</c> as family "causal-lm", tokenizer included.
+/// </summary>
+public sealed class CausalLMTransformer : ISavableModel, IDisposable
+{
+    /// <summary>The family name in model files.</summary>
+    public const string FamilyName = "causal-lm";
+
+    private const string CharVocabularyFile = "tokenizer.json";
+    private const string EncoderFile = "encoder.json";
+    private const string MergesFile = "vocab.bpe";
+    private readonly AigcContext _context;
+
+    internal CausalLMTransformer(AigcContext context, LanguageModule model, ITokenizer tokenizer, CausalLMOptions options, TrainingSummary training)
+    {
+        (_context, Model, Tokenizer, Options, Training) = (context, model, tokenizer, options, training);
+        Model.Eval();
+        Generator = new TextGenerator(model, tokenizer, context.Device);
+    }
+
+    /// <summary>The options it was trained with (and the default generation settings).</summary>
+    public CausalLMOptions Options { get; }
+
+    /// <summary>The tokenizer.</summary>
+    public ITokenizer Tokenizer { get; }
+
+    /// <summary>The network (in evaluation mode).</summary>
+    public LanguageModule Model { get; }
+
+    /// <summary>Generation over <see cref="Model"/>.</summary>
+    public TextGenerator Generator { get; }
+
+    /// <summary>How it was trained.</summary>
+    public TrainingSummary Training { get; }
+
+    /// <inheritdoc />
+    public string Family => FamilyName;
+
+    internal static LanguageModule CreateModule(CausalLMOptions o, int vocabularySize) => o.Architecture == LanguageModelArchitecture.Gpt
+        ? new GptModel(o.Gpt, vocabularySize)
+        : new LstmLanguageModel(o.Lstm, vocabularySize);
+
+    internal static DataViewSchema OutputSchema(DataViewSchema input, CausalLMOptions o) =>
+        input.With((o.CompletionColumn, TextDataViewType.Instance));
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        inputSchema.Require(Options.PromptColumn, TextDataViewType.Instance);
+        return OutputSchema(inputSchema, Options);
+    }
+
+    /// <inheritdoc />
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        GetOutputSchema(input.Schema);
+        return new MappedDataView<string, string>(input, Options.PromptColumn, Options.CompletionColumn, TextDataViewType.Instance,
+            prompt => Generator.Generate(prompt, Options.Generation).Text);
+    }
+
+    /// <summary>Completes one prompt (default options: <see cref="CausalLMOptions.Generation"/>).</summary>
+    public GenerationResult Generate(string prompt, GenerationOptions? options = null, CancellationToken cancellationToken = default) =>
+        Generator.Generate(prompt, options ?? Options.Generation, cancellationToken);
+
+    /// <summary>Completes many prompts in one batch.</summary>
+    public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<string> prompts, GenerationOptions? options = null, CancellationToken cancellationToken = default) =>
+        Generator.Generate(prompts, options ?? Options.Generation, cancellationToken);
+
+    /// <summary>Streams one completion piece by piece (see <see cref="TextGenerator.GenerateStreamingAsync"/>).</summary>
+    public IAsyncEnumerable<GenerationUpdate> GenerateStreamingAsync(string prompt, GenerationOptions? options = null, CancellationToken cancellationToken = default) =>
+        Generator.GenerateStreamingAsync(prompt, options ?? Options.Generation, cancellationToken);
+
+    /// <summary>Streams only the text of one completion.</summary>
+    public IAsyncEnumerable<string> GenerateTextStreamAsync(string prompt, GenerationOptions? options = null, CancellationToken cancellationToken = default) =>
+        Generator.GenerateTextStreamAsync(prompt, options ?? Options.Generation, cancellationToken);
+
+    /// <summary>Perplexity on the documents of <paramref name="column"/> (default: the training text
+    /// column), tokenised and joined as in training and scored in non-overlapping windows of the
+    /// training length. Lower is better.</summary>
+    /// <exception cref="ArgumentException">The text is shorter than one window or cannot be tokenised.</exception>
+    public PerplexityMetrics EvaluatePerplexity(IDataView data, string? column = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var docs = CausalLMTrainer.ReadDocuments(data, column ?? Options.TextColumn);
+        var tokens = CausalLMTrainer.Tokenize(Tokenizer, docs, Options.DocumentSeparator);
+        int window = Options.WindowLength + 1;
+        var windows = new TokenWindowDataView(tokens, window, stride: window - 1);
+        double loss = CausalLMTrainingTask.MeanLoss(Model, windows, 32, null, _context.Device, Options.MixedPrecision);
+        Model.Eval();
+        return new PerplexityMetrics(loss, Math.Exp(loss), windows.GetRowCount()!.Value * (window - 1));
+    }
+
+    /// <inheritdoc />
+    public ModelContents GetContents()
+    {
+        var json = JsonSerializer.SerializeToNode(Options, ModelFile.Json)!.AsObject();
+        json["vocabularySize"] = Model.VocabularySize;
+        var files = new Dictionary<string, byte[]>();
+        switch (Tokenizer)
+        {
+            case CharTokenizer c:
+                json["tokenizer"] = "char";
+                files[CharVocabularyFile] = Encoding.UTF8.GetBytes(c.ToJson());
+                break;
+            case BpeTokenizer b:
+                json["tokenizer"] = "bpe";
+                var (encoder, merges) = b.ToContents();
+                files[EncoderFile] = Encoding.UTF8.GetBytes(encoder);
+                files[MergesFile] = Encoding.UTF8.GetBytes(merges);
+                break;
+            default:
+                throw new NotSupportedException($"Model files can hold a CharTokenizer or a BpeTokenizer; this model uses {Tokenizer.GetType().Name}.");
+        }
+        var input = new DataViewSchema([(Options.PromptColumn, TextDataViewType.Instance)]);
+        var output = new DataViewSchema([(Options.CompletionColumn, TextDataViewType.Instance)]);
+        return new ModelContents(json, input, output, Training, Model.StateDict(), files);
+    }
+
+    /// <summary>Rebuilds a language model from a model file (registered with <see cref="ModelCatalog"/>).</summary>
+    internal static ITransformer Load(ModelPackage package, AigcContext context)
+    {
+        var json = package.Manifest.Options;
+        var options = json.Deserialize<CausalLMOptions>(ModelFile.Json) ?? throw new InvalidDataException("Language-model options are missing.");
+        options.Validate();
+        string kind = json["tokenizer"]?.GetValue<string>() ?? throw new InvalidDataException("The tokenizer kind is missing.");
+        ITokenizer tokenizer = kind switch
+        {
+            "char" => CharTokenizer.FromJson(FileText(package, CharVocabularyFile)),
+            "bpe" => BpeTokenizer.FromContents(FileText(package, EncoderFile), FileText(package, MergesFile), EncoderFile, MergesFile),
+            _ => throw new InvalidDataException($"Unknown tokenizer kind '{kind}'."),
+        };
+        int vocabulary = json["vocabularySize"]?.GetValue<int>() ?? throw new InvalidDataException("The vocabulary size is missing.");
+        if (vocabulary < tokenizer.VocabularySize || vocabulary > 1 << 22)
+            throw new InvalidDataException($"The vocabulary size {vocabulary} does not fit the tokenizer's {tokenizer.VocabularySize} tokens.");
+        var model = FamilyFiles.LoadWeights(CreateModule(options, vocabulary), package, context.Device, "Language model");
+        return new CausalLMTransformer(context, model, tokenizer, options, package.Manifest.Training);
+    }
+
+    private static string FileText(ModelPackage package, string name) =>
+        package.Files.TryGetValue(name, out var bytes) ? Encoding.UTF8.GetString(bytes) : throw new InvalidDataException($"The tokenizer file '{name}' is missing.");
+
+    /// <summary>Frees the model's tensors.</summary>
+    public void Dispose() => Model.Dispose();
+}

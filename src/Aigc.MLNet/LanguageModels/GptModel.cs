@@ -1,0 +1,259 @@
+using Aigc.Torch;
+using Aigc.Torch.Nn;
+
+namespace Aigc.MLNet.LanguageModels;
+
+/// <summary>The feed-forward half of a GPT block: c_fc (C → 4C), GELU, c_proj (4C → C), dropout.</summary>
+internal sealed class GptMlp : Module<Tensor, Tensor>
+{
+    private readonly Linear c_fc;
+    private readonly Linear c_proj;
+    private readonly Dropout dropout;
+
+    public GptMlp(long dim, double dropoutP, bool bias)
+    {
+        c_fc = new Linear(dim, 4 * dim, bias);
+        c_proj = new Linear(4 * dim, dim, bias);
+        dropout = new Dropout(dropoutP);
+    }
+
+    public Linear OutputProjection => c_proj;
+
+    public override Tensor Forward(Tensor input)
+    {
+        using var scope = DisposeScope.Enter();
+        return dropout.Forward(c_proj.Forward(c_fc.Forward(input).Gelu())).MoveToOuterScope();
+    }
+}
+
+/// <summary>A pre-LayerNorm transformer block: x + attn(ln_1(x)), then x + mlp(ln_2(x)).</summary>
+internal sealed class GptBlock : Module
+{
+    private readonly LayerNorm ln_1;
+    private readonly CausalSelfAttention attn;
+    private readonly LayerNorm ln_2;
+    private readonly GptMlp mlp;
+
+    public GptBlock(GptOptions o)
+    {
+        ln_1 = new LayerNorm(o.EmbeddingDim, hasBias: o.Bias);
+        attn = new CausalSelfAttention(o.EmbeddingDim, o.Heads, o.Dropout, o.Bias);
+        ln_2 = new LayerNorm(o.EmbeddingDim, hasBias: o.Bias);
+        mlp = new GptMlp(o.EmbeddingDim, o.Dropout, o.Bias);
+    }
+
+    public CausalSelfAttention Attention => attn;
+
+    public GptMlp Mlp => mlp;
+
+    public Tensor Forward(Tensor x, KeyValueCache? cache, Tensor? mask)
+    {
+        using var scope = DisposeScope.Enter();
+        var h = x + attn.Forward(ln_1.Forward(x), cache, mask);
+        return (h + mlp.Forward(ln_2.Forward(h))).MoveToOuterScope();
+    }
+}
+
+/// <summary>
+/// A GPT-style decoder (GPT-2's layout, as nanoGPT writes it): token and learned position
+/// embeddings (<c>wte</c>, <c>wpe</c>), pre-LayerNorm blocks <c>h.{i}</c> of causal self-attention
+/// and a GELU MLP, a final LayerNorm <c>ln_f</c>, and an output head tied to <c>wte</c>. State keys
+/// follow GPT-2's names; GPT-2's Conv1D weights are the transpose of these Linear weights.
+/// </summary>
+public sealed class GptModel : LanguageModule
+{
+    private readonly Embedding wte;
+    private readonly Embedding wpe;
+    private readonly Dropout drop;
+    private readonly ModuleList<GptBlock> h;
+    private readonly LayerNorm ln_f;
+
+    /// <summary>Builds the network with GPT-2's initialisation: N(0, 0.02) weights, zero biases,
+    /// and residual projections scaled by 1/√(2 · layers).</summary>
+    public GptModel(GptOptions options, int vocabularySize)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        ArgumentOutOfRangeException.ThrowIfLessThan(vocabularySize, 1);
+        (Options, VocabularySize) = (options, vocabularySize);
+        wte = new Embedding(vocabularySize, options.EmbeddingDim);
+        wpe = new Embedding(options.ContextLength, options.EmbeddingDim);
+        drop = new Dropout(options.Dropout);
+        h = new ModuleList<GptBlock>(Enumerable.Range(0, options.Layers).Select(_ => new GptBlock(options)));
+        ln_f = new LayerNorm(options.EmbeddingDim, hasBias: options.Bias);
+        Initialize();
+    }
+
+    /// <summary>The architecture.</summary>
+    public GptOptions Options { get; }
+
+    /// <inheritdoc />
+    public override int VocabularySize { get; }
+
+    /// <inheritdoc />
+    public override int? ContextLength => Options.ContextLength;
+
+    private void Initialize()
+    {
+        using var noGrad = Engine.NoGrad();
+        double residualStd = 0.02 / Math.Sqrt(2.0 * Options.Layers);
+        foreach (var (name, p) in NamedParameters())
+        {
+            if (name.EndsWith(".bias", StringComparison.Ordinal)) p.Fill_(0);
+            else if (p.Dim == 2) p.Normal_(0, name.EndsWith("c_proj.weight", StringComparison.Ordinal) ? residualStd : 0.02);
+        }
+    }
+
+    /// <inheritdoc />
+    public override Tensor Forward(Tensor tokens)
+    {
+        long t = CheckTokens(tokens, nameof(tokens));
+        if (t > Options.ContextLength)
+            throw new ArgumentException($"The sequence has {t} tokens; the model's context holds {Options.ContextLength}.", nameof(tokens));
+        using var scope = DisposeScope.Enter();
+        var x = Hidden(tokens, Tensor.Arange(0, t, device: tokens.Device).Unsqueeze(0), null, null);
+        return F.Linear(x, wte.Weight).MoveToOuterScope();
+    }
+
+    private Tensor Hidden(Tensor tokens, Tensor positions, GptState? state, Tensor? mask)
+    {
+        var x = drop.Forward(wte.Forward(tokens) + wpe.Forward(positions));
+        for (int i = 0; i < h.Count; i++) x = h[i].Forward(x, state?.Caches[i], mask);
+        return ln_f.Forward(x);
+    }
+
+    private static long CheckTokens(Tensor tokens, string name)
+    {
+        ArgumentNullException.ThrowIfNull(tokens, name);
+        if (tokens.Dim != 2 || tokens.DType != ScalarType.Int64)
+            throw new ArgumentException($"Expected Int64 tokens (B, T), got {tokens.DType} [{string.Join(", ", tokens.Shape)}].", name);
+        return tokens.Size(1);
+    }
+
+    /// <inheritdoc />
+    public override (Tensor Logits, DecodingState State) Prefill(Tensor tokens, Tensor? valid)
+    {
+        long t = CheckTokens(tokens, nameof(tokens));
+        if (t > Options.ContextLength)
+            throw new ArgumentException($"The prompt has {t} tokens; the model's context holds {Options.ContextLength}.", nameof(tokens));
+        long b = tokens.Size(0);
+        var state = new GptState(this, b, tokens.Device);
+        try
+        {
+            using var scope = DisposeScope.Enter();
+            Tensor positions, mask;
+            if (valid is null)
+            {
+                positions = Tensor.Arange(0, t, device: tokens.Device).Unsqueeze(0);
+                state.MarkValid(null, t);
+                mask = null!;
+            }
+            else
+            {
+                // Each row counts positions from its first real token; padded queries may see
+                // themselves so that no softmax row is empty.
+                positions = (valid.To(tokens.Device, ScalarType.Int64).Cumsum(1) - 1).Clamp(0, null).To(tokens.Device, ScalarType.Int64);
+                var causal = Tensor.Ones([t, t], ScalarType.Bool, tokens.Device).Tril();
+                var self = Tensor.Ones([t, t], ScalarType.Bool, tokens.Device).Tril().Triu();
+                mask = causal.Unsqueeze(0).LogicalAnd(valid.Unsqueeze(1)).LogicalOr(self.Unsqueeze(0)).Unsqueeze(1); // (B, 1, T, T)
+                state.MarkValid(valid, t);
+            }
+            var x = Hidden(tokens, positions, state, valid is null ? null : mask);
+            var last = x.Narrow(1, t - 1, 1).Squeeze(1);
+            return (F.Linear(last, wte.Weight).MoveToOuterScope(), state);
+        }
+        catch
+        {
+            state.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public override Tensor Decode(Tensor tokens, DecodingState state)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        if (state is not GptState s) throw new ArgumentException("The state does not come from this GPT model.", nameof(state));
+        if (s.IsFull) throw new InvalidOperationException($"The context of {Options.ContextLength} positions is full.");
+        using var scope = DisposeScope.Enter();
+        var step = tokens.View(-1, 1);
+        var positions = s.NextPositions.Clone().Unsqueeze(1); // AppendValid advances the original in place
+        var mask = s.AppendValid();
+        var x = Hidden(step, positions, s, mask);
+        return F.Linear(x.Squeeze(1), wte.Weight).MoveToOuterScope();
+    }
+
+    /// <summary>Per-layer key/value caches plus, for padded batches, which keys are real.</summary>
+    private sealed class GptState : DecodingState
+    {
+        private readonly GptModel _model;
+        private Tensor? _keyValid;      // (B, capacity) Bool, null when no row is padded
+        private Tensor _nextPositions;  // (B) Int64
+
+        public GptState(GptModel model, long batch, Device device)
+        {
+            _model = model;
+            var o = model.Options;
+            Caches = Enumerable.Range(0, o.Layers)
+                .Select(_ => new KeyValueCache(batch, o.Heads, o.ContextLength, o.EmbeddingDim / o.Heads, model.wte.Weight.DType, device)).ToArray();
+            _nextPositions = Tensor.Zeros([batch], ScalarType.Int64, device).DetachFromDisposeScope();
+        }
+
+        public KeyValueCache[] Caches { get; }
+
+        public Tensor NextPositions => _nextPositions;
+
+        public override long Length => Caches[0].Length;
+
+        public override bool IsFull => Length >= _model.Options.ContextLength;
+
+        public void MarkValid(Tensor? valid, long t)
+        {
+            var device = _nextPositions.Device;
+            long b = _nextPositions.Size(0);
+            if (valid is null)
+            {
+                _nextPositions.Fill_(t);
+                return;
+            }
+            _keyValid = Tensor.Zeros([b, _model.Options.ContextLength], ScalarType.Bool, device).DetachFromDisposeScope();
+            using (var slot = _keyValid.Narrow(1, 0, t)) slot.CopyFrom(valid);
+            using var counts = valid.To(device, ScalarType.Int64).Sum([1]);
+            _nextPositions.CopyFrom(counts);
+        }
+
+        /// <summary>Marks the next slot real and returns the (B, 1, 1, S) mask, or null without padding.</summary>
+        public Tensor? AppendValid()
+        {
+            var mask = default(Tensor);
+            if (_keyValid is not null)
+            {
+                using (var slot = _keyValid.Narrow(1, Length, 1)) slot.Fill_(1);
+                mask = _keyValid.Narrow(1, 0, Length + 1).Unsqueeze(1).Unsqueeze(1);
+            }
+            using (var next = _nextPositions + 1L) _nextPositions.CopyFrom(next);
+            return mask;
+        }
+
+        public override void Reorder(Tensor rows)
+        {
+            foreach (var c in Caches) c.Reorder(rows);
+            if (_keyValid is not null) Swap(ref _keyValid, _keyValid.IndexSelect(0, rows));
+            Swap(ref _nextPositions!, _nextPositions.IndexSelect(0, rows));
+        }
+
+        private static void Swap(ref Tensor? field, Tensor replacement)
+        {
+            var old = field;
+            field = replacement.DetachFromDisposeScope();
+            old?.Dispose();
+        }
+
+        public override void Dispose()
+        {
+            foreach (var c in Caches) c.Dispose();
+            _keyValid?.Dispose();
+            _nextPositions.Dispose();
+        }
+    }
+}

@@ -1,0 +1,142 @@
+using Aigc.Torch;
+using Aigc.Torch.Nn;
+
+namespace Aigc.MLNet.LanguageModels;
+
+/// <summary>
+/// The LSTM language model of PyTorch's word-language-model example: <c>encoder</c> (embedding),
+/// <c>rnn</c> (stacked LSTM), <c>decoder</c> (projection to the vocabulary), dropout between them.
+/// Its context is unbounded: decoding carries the recurrent state forward.
+/// </summary>
+public sealed class LstmLanguageModel : LanguageModule
+{
+    private readonly Embedding encoder;
+    private readonly Lstm rnn;
+    private readonly Linear decoder;
+    private readonly Dropout drop;
+
+    /// <summary>Builds the network; embedding and projection start U(-0.1, 0.1) as in the example.</summary>
+    public LstmLanguageModel(LstmOptions options, int vocabularySize)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        ArgumentOutOfRangeException.ThrowIfLessThan(vocabularySize, 1);
+        (Options, VocabularySize) = (options, vocabularySize);
+        encoder = new Embedding(vocabularySize, options.EmbeddingDim);
+        rnn = new Lstm(options.EmbeddingDim, options.HiddenSize, options.Layers, options.Dropout);
+        decoder = new Linear(options.HiddenSize, vocabularySize);
+        drop = new Dropout(options.Dropout);
+        using var noGrad = Engine.NoGrad();
+        encoder.Weight.Uniform_(-0.1, 0.1);
+        decoder.Weight.Uniform_(-0.1, 0.1);
+        decoder.Bias!.Fill_(0);
+    }
+
+    /// <summary>The architecture.</summary>
+    public LstmOptions Options { get; }
+
+    /// <inheritdoc />
+    public override int VocabularySize { get; }
+
+    /// <inheritdoc />
+    public override int? ContextLength => null;
+
+    private (Tensor Output, (Tensor, Tensor) State) Run(Tensor tokens, (Tensor, Tensor)? state)
+    {
+        if (tokens.Dim != 2 || tokens.DType != ScalarType.Int64)
+            throw new ArgumentException($"Expected Int64 tokens (B, T), got {tokens.DType} [{string.Join(", ", tokens.Shape)}].", nameof(tokens));
+        var (output, next) = rnn.Forward(drop.Forward(encoder.Forward(tokens)), state);
+        return (drop.Forward(output), next);
+    }
+
+    /// <inheritdoc />
+    public override Tensor Forward(Tensor tokens)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        using var scope = DisposeScope.Enter();
+        return decoder.Forward(Run(tokens, null).Output).MoveToOuterScope();
+    }
+
+    /// <inheritdoc />
+    public override (Tensor Logits, DecodingState State) Prefill(Tensor tokens, Tensor? valid)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        using var scope = DisposeScope.Enter();
+        if (valid is null)
+        {
+            var (output, (h, c)) = Run(tokens, null);
+            var logits = decoder.Forward(output.Narrow(1, tokens.Size(1) - 1, 1).Squeeze(1));
+            return (logits.MoveToOuterScope(), new LstmState(h, c, tokens.Size(1)));
+        }
+        // Padding would flow through the recurrence, so each row runs its own real tokens and the
+        // final states are stacked into one batch.
+        var counts = valid.To(Device.Cpu, ScalarType.Int64).Sum([1]).ToArray<long>();
+        long t = tokens.Size(1);
+        var rows = new List<Tensor>();
+        var hs = new List<Tensor>();
+        var cs = new List<Tensor>();
+        for (int i = 0; i < counts.Length; i++)
+        {
+            if (counts[i] < 1) throw new ArgumentException($"Prompt row {i} has no tokens.", nameof(valid));
+            var row = tokens.Narrow(0, i, 1).Narrow(1, t - counts[i], counts[i]);
+            var (output, (h, c)) = Run(row, null);
+            rows.Add(decoder.Forward(output.Narrow(1, counts[i] - 1, 1).Squeeze(1)));
+            hs.Add(h);
+            cs.Add(c);
+        }
+        return (Tensor.Cat(rows, 0).MoveToOuterScope(), new LstmState(Tensor.Cat(hs, 1), Tensor.Cat(cs, 1), t));
+    }
+
+    /// <inheritdoc />
+    public override Tensor Decode(Tensor tokens, DecodingState state)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        if (state is not LstmState s) throw new ArgumentException("The state does not come from this LSTM model.", nameof(state));
+        using var scope = DisposeScope.Enter();
+        var (output, (h, c)) = Run(tokens.View(-1, 1), (s.Hidden, s.Cell));
+        s.Advance(h, c);
+        return decoder.Forward(output.Squeeze(1)).MoveToOuterScope();
+    }
+
+    private sealed class LstmState : DecodingState
+    {
+        private long _length;
+
+        public LstmState(Tensor hidden, Tensor cell, long length)
+        {
+            Hidden = hidden.DetachFromDisposeScope();
+            Cell = cell.DetachFromDisposeScope();
+            _length = length;
+        }
+
+        public Tensor Hidden { get; private set; }
+
+        public Tensor Cell { get; private set; }
+
+        public override long Length => _length;
+
+        public override bool IsFull => false;
+
+        public void Advance(Tensor hidden, Tensor cell)
+        {
+            Replace(hidden.DetachFromDisposeScope(), cell.DetachFromDisposeScope());
+            _length++;
+        }
+
+        private void Replace(Tensor hidden, Tensor cell)
+        {
+            Hidden.Dispose();
+            Cell.Dispose();
+            (Hidden, Cell) = (hidden, cell);
+        }
+
+        public override void Reorder(Tensor rows) =>
+            Replace(Hidden.IndexSelect(1, rows).DetachFromDisposeScope(), Cell.IndexSelect(1, rows).DetachFromDisposeScope());
+
+        public override void Dispose()
+        {
+            Hidden.Dispose();
+            Cell.Dispose();
+        }
+    }
+}

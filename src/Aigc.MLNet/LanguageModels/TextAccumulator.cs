@@ -1,0 +1,116 @@
+using System.Text;
+using Aigc.MLNet.Text;
+using Aigc.MLNet.Transforms;
+
+namespace Aigc.MLNet.LanguageModels;
+
+/// <summary>
+/// Turns generated tokens into text as they arrive: byte-level tokens go through a stateful UTF-8
+/// decoder, so a character split across tokens is only emitted once complete; stop sequences are
+/// found across token boundaries, and text that might be the start of one is held back until it is
+/// known not to be.
+/// </summary>
+internal sealed class TextAccumulator
+{
+    private readonly ITokenizer _tokenizer;
+    private readonly IReadOnlyList<string> _stops;
+    private readonly int _longestStop;
+    private readonly Decoder? _utf8;
+    private readonly List<long> _ids = [];
+    private readonly StringBuilder _text = new();
+    private int _emitted;
+
+    public TextAccumulator(ITokenizer tokenizer, IReadOnlyList<string> stopSequences)
+    {
+        _tokenizer = tokenizer;
+        _stops = stopSequences;
+        _longestStop = stopSequences.Count == 0 ? 0 : stopSequences.Max(s => s.Length);
+        if (tokenizer is BpeTokenizer) _utf8 = new UTF8Encoding(false, false).GetDecoder();
+    }
+
+    /// <summary>True once a stop sequence was found; the text ends just before it.</summary>
+    public bool Stopped { get; private set; }
+
+    /// <summary>The text so far (cut at a stop sequence once one is found).</summary>
+    public string Text => _text.ToString();
+
+    /// <summary>Adds a token; returns true when it completed a stop sequence.</summary>
+    public bool Add(long id)
+    {
+        if (Stopped) return true;
+        int before = _text.Length;
+        if (_utf8 is not null)
+        {
+            var bytes = ((BpeTokenizer)_tokenizer).DecodeBytes([id]);
+            var chars = new char[_utf8.GetCharCount(bytes, flush: false)];
+            _utf8.GetChars(bytes, chars, flush: false);
+            _text.Append(chars);
+        }
+        else
+        {
+            // Other tokenizers decode whole characters per token; re-decoding the output keeps any
+            // that merge characters across tokens correct too.
+            _ids.Add(id);
+            var full = _tokenizer.Decode(_ids.ToArray());
+            _text.Clear().Append(full);
+            before = Math.Min(before, _text.Length);
+        }
+        return FindStop(before);
+    }
+
+    /// <summary>Decodes what the UTF-8 decoder still holds (a character cut off by the end becomes U+FFFD).</summary>
+    public void Flush()
+    {
+        if (_utf8 is null || Stopped) return;
+        int before = _text.Length;
+        var chars = new char[_utf8.GetCharCount([], flush: true)];
+        _utf8.GetChars([], chars, flush: true);
+        _text.Append(chars);
+        FindStop(before);
+    }
+
+    private bool FindStop(int changedFrom)
+    {
+        if (_longestStop == 0) return false;
+        int from = Math.Max(0, changedFrom - _longestStop + 1);
+        var text = _text.ToString();
+        int cut = -1;
+        foreach (var stop in _stops)
+        {
+            int i = text.IndexOf(stop, from, StringComparison.Ordinal);
+            if (i >= 0 && (cut < 0 || i < cut)) cut = i;
+        }
+        if (cut < 0) return false;
+        _text.Length = cut;
+        Stopped = true;
+        return true;
+    }
+
+    /// <summary>The text that can be shown now and was not shown before. With <paramref name="final"/>
+    /// everything left is returned.</summary>
+    public string TakeReady(bool final = false)
+    {
+        int end = _text.Length;
+        if (!final && !Stopped)
+        {
+            end -= Holdback();
+            if (end > _emitted && char.IsHighSurrogate(_text[end - 1])) end--;
+        }
+        if (end <= _emitted) return "";
+        var piece = _text.ToString(_emitted, end - _emitted);
+        _emitted = end;
+        return piece;
+    }
+
+    // The longest end of the text that is the beginning of some stop sequence.
+    private int Holdback()
+    {
+        for (int k = Math.Min(_longestStop - 1, _text.Length); k > 0; k--)
+        {
+            var tail = _text.ToString(_text.Length - k, k);
+            foreach (var stop in _stops)
+                if (stop.Length > k && stop.StartsWith(tail, StringComparison.Ordinal)) return k;
+        }
+        return 0;
+    }
+}

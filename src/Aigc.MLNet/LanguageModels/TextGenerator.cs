@@ -1,0 +1,139 @@
+using System.Runtime.CompilerServices;
+using Aigc.MLNet.Text;
+using Aigc.MLNet.Transforms;
+using Aigc.Torch;
+
+namespace Aigc.MLNet.LanguageModels;
+
+/// <summary>
+/// Generates text from a trained <see cref="LanguageModule"/> and its tokenizer: one prompt or many
+/// at once (left-padded, with attention masks), all at once or streamed piece by piece, by greedy
+/// decoding, sampling or beam search (<see cref="GenerationOptions"/>). Safe to call from several
+/// threads at once; each call keeps its own decoding state.
+/// </summary>
+public sealed class TextGenerator
+{
+    /// <summary>Wraps a model in evaluation mode.</summary>
+    public TextGenerator(LanguageModule model, ITokenizer tokenizer, Device device)
+    {
+        Model = model ?? throw new ArgumentNullException(nameof(model));
+        Tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
+        if (tokenizer.VocabularySize > model.VocabularySize)
+            throw new ArgumentException($"The tokenizer has {tokenizer.VocabularySize} tokens but the model only {model.VocabularySize}.", nameof(tokenizer));
+        Device = device;
+        EndOfTextId = tokenizer is BpeTokenizer bpe && bpe.SpecialTokens.TryGetValue(BpeTokenizer.EndOfText, out var id) ? id : null;
+    }
+
+    /// <summary>The network.</summary>
+    public LanguageModule Model { get; }
+
+    /// <summary>The tokenizer.</summary>
+    public ITokenizer Tokenizer { get; }
+
+    /// <summary>Where the model runs.</summary>
+    public Device Device { get; }
+
+    /// <summary>The end-of-text token, when the tokenizer has one.</summary>
+    public long? EndOfTextId { get; }
+
+    /// <summary>The ids the model sees for <paramref name="prompt"/>: an empty prompt starts from the
+    /// end-of-text token when there is one; a prompt longer than the context keeps its last tokens.</summary>
+    /// <exception cref="ArgumentException">The prompt is empty and there is no end-of-text token, or it
+    /// holds text the tokenizer cannot encode.</exception>
+    public (long[] Ids, bool Truncated) EncodePrompt(string prompt)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        long[] ids = Tokenizer is BpeTokenizer bpe ? bpe.EncodeWithSpecialTokens(prompt) : Tokenizer.Encode(prompt);
+        if (ids.Length == 0)
+        {
+            if (EndOfTextId is not { } eot)
+                throw new ArgumentException("The prompt is empty, and this model's tokenizer has no end-of-text token to start from; give at least one character.", nameof(prompt));
+            ids = [eot];
+        }
+        if (Model.ContextLength is { } ctx && ids.Length > ctx) return (ids[^ctx..], true);
+        return (ids, false);
+    }
+
+    /// <summary>Completes one prompt.</summary>
+    public GenerationResult Generate(string prompt, GenerationOptions? options = null, CancellationToken cancellationToken = default) =>
+        Generate([prompt], options, cancellationToken)[0];
+
+    /// <summary>Completes many prompts in one batch (beam search runs them one after another).</summary>
+    /// <exception cref="ArgumentException">A prompt is empty without an end-of-text token, or cannot be encoded.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled between tokens.</exception>
+    public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<string> prompts, GenerationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prompts);
+        if (prompts.Count == 0) return [];
+        options ??= new GenerationOptions();
+        options.Validate();
+        var encoded = prompts.Select(EncodePrompt).ToArray();
+        if (options.NumBeams > 1)
+            return encoded.Select(p => new BeamSearch(this, p.Ids, p.Truncated, options).Run(cancellationToken)).ToArray();
+        using var run = new DecodeRun(this, encoded, options);
+        while (run.Step()) cancellationToken.ThrowIfCancellationRequested();
+        return run.Rows.Select(r => r.Result()).ToArray();
+    }
+
+    /// <summary>Streams one completion: an update per decoded piece (whole characters only; text that may
+    /// begin a stop sequence is held back until it is known not to), then a final update carrying the
+    /// <see cref="GenerationResult"/>. With beam search the whole text arrives in the final update.</summary>
+    public async IAsyncEnumerable<GenerationUpdate> GenerateStreamingAsync(string prompt, GenerationOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        options ??= new GenerationOptions();
+        options.Validate();
+        var encoded = EncodePrompt(prompt);
+        await Task.Yield();
+        if (options.NumBeams > 1)
+        {
+            var result = new BeamSearch(this, encoded.Ids, encoded.Truncated, options).Run(cancellationToken);
+            yield return new GenerationUpdate(result.Text, result);
+            yield break;
+        }
+        using var run = new DecodeRun(this, [encoded], options);
+        var row = run.Rows[0];
+        bool more = true;
+        while (more)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            more = run.Step();
+            var piece = row.Text.TakeReady(final: !more);
+            if (more && piece.Length > 0) yield return new GenerationUpdate(piece);
+            else if (!more) yield return new GenerationUpdate(piece, row.Result());
+            await Task.Yield();
+        }
+    }
+
+    /// <summary>Streams only the text of one completion (see <see cref="GenerateStreamingAsync"/>).</summary>
+    public async IAsyncEnumerable<string> GenerateTextStreamAsync(string prompt, GenerationOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var update in GenerateStreamingAsync(prompt, options, cancellationToken).ConfigureAwait(false))
+            if (update.Text.Length > 0) yield return update.Text;
+    }
+
+    /// <summary>Left-pads the newest tokens of each row (at most the context) into (B, T) on the
+    /// device, with a Bool mask of real tokens, or null when every row has the same length.</summary>
+    internal (Tensor Tokens, Tensor? Valid) Pad(IReadOnlyList<List<long>> rows)
+    {
+        int ctx = Model.ContextLength ?? int.MaxValue;
+        var windows = rows.Select(r => r.Count > ctx ? r.GetRange(r.Count - ctx, ctx) : r).ToArray();
+        int t = windows.Max(w => w.Count);
+        var ids = new long[rows.Count * t];
+        var valid = new bool[rows.Count * t];
+        for (int i = 0; i < windows.Length; i++)
+        {
+            int pad = t - windows[i].Count;
+            for (int j = 0; j < windows[i].Count; j++)
+            {
+                ids[i * t + pad + j] = windows[i][j];
+                valid[i * t + pad + j] = true;
+            }
+        }
+        var tokens = Tensor.FromArray(ids, rows.Count, t).To(Device);
+        if (windows.All(w => w.Count == t)) return (tokens, null);
+        return (tokens, Tensor.FromArray(valid, rows.Count, t).To(Device));
+    }
+}
