@@ -1,0 +1,151 @@
+using System.Text;
+using Aigc.MLNet.Data;
+using Aigc.MLNet.LanguageModels;
+using Aigc.MLNet.ModelFiles;
+using Aigc.MLNet.Text;
+using Aigc.MLNet.Training;
+
+namespace Aigc.MLNet.Tests.LanguageModels;
+
+/// <summary>Training on real text (the Debian fortunes corpus), model files, the pipeline transform,
+/// beam search against exhaustive search, and streaming of multi-byte characters.</summary>
+public class CausalLMTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("aigc-lm-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private sealed class SyncProgress(List<TrainingProgress> list) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => list.Add(value);
+    }
+
+    /// <summary>The first fortunes of one Debian fortune file, split in order 90/10.</summary>
+    private static (IDataView Train, IDataView Validation) Fortunes(AigcContext ctx, int count)
+    {
+        var corpus = ctx.Data.LoadTextCorpus("/usr/share/games/fortunes/computers", new TextCorpusOptions { Split = TextSplit.Separator });
+        var docs = CausalLMTrainer.ReadDocuments(corpus, "Text").Take(count).ToArray();
+        int cut = docs.Length * 9 / 10;
+        IDataView View(string[] d) => new ArrayDataView([("Text", TextDataViewType.Instance, d)]);
+        return (View(docs[..cut]), View(docs[cut..]));
+    }
+
+    [Theory]
+    [InlineData(LanguageModelArchitecture.Gpt)]
+    [InlineData(LanguageModelArchitecture.Lstm)]
+    public void Fit_OnFortunes_LowersValidationLossBelowTheUniformBaseline(LanguageModelArchitecture architecture)
+    {
+        var ctx = new AigcContext(seed: 2, device: Device.Cpu);
+        var (train, validation) = Fortunes(ctx, 200);
+        var reports = new List<TrainingProgress>();
+        var options = CausalLMOptions.Nano with { Architecture = architecture, MaxSteps = 120, LearningRate = 3e-3, ValidateEveryNSteps = 60 };
+        using var lm = ctx.Generative.Trainers.CausalLM(options).Fit(train, validation, new SyncProgress(reports));
+        var validated = reports.Where(r => r.ValidationMetrics is not null).ToList();
+        Assert.Equal([60L, 120L], validated.Select(r => r.Step));
+        double uniform = Math.Log(lm.Tokenizer.VocabularySize);
+        double final = validated[^1].ValidationMetrics!["loss"];
+        Assert.True(final < uniform - 1.0, $"validation loss {final:F3} vs uniform {uniform:F3}");
+        Assert.Equal(Math.Exp(final), validated[^1].ValidationMetrics!["perplexity"], 6);
+        Assert.True(validated[^1].ValidationMetrics!["loss"] < validated[0].ValidationMetrics!["loss"]);
+        // The evaluator scores every window of the validation text (training capped them at 16).
+        var ppl = lm.EvaluatePerplexity(validation);
+        Assert.InRange(ppl.Loss, final - 0.5, final + 0.5);
+        Assert.Equal(Math.Exp(ppl.Loss), ppl.Perplexity, 9);
+        Assert.True(ppl.Tokens > 16 * 32);
+    }
+
+    [Fact]
+    public void ModelFile_CarriesTheTokenizer_AndTheLoadedModelGeneratesTheSame()
+    {
+        var ctx = new AigcContext(seed: 4, device: Device.Cpu);
+        var (train, _) = Fortunes(ctx, 60);
+        foreach (var kind in new[] { TokenizerKind.Char, TokenizerKind.Bpe })
+        {
+            var options = CausalLMOptions.Nano with { TokenizerKind = kind, BpeVocabularySize = 300, MaxSteps = 10 };
+            using var lm = ctx.Generative.Trainers.CausalLM(options).Fit(train);
+            var path = Path.Combine(_dir, $"{kind}.aigc");
+            ctx.Model.Save(lm, path);
+            using var loaded = (CausalLMTransformer)new AigcContext(seed: 99, device: Device.Cpu).Model.Load(path);
+            Assert.Equal(lm.Tokenizer.GetType(), loaded.Tokenizer.GetType());
+            var g = new GenerationOptions { MaxNewTokens = 25, Seed = 3 };
+            Assert.Equal(lm.Generate("Computers", g).Tokens, loaded.Generate("Computers", g).Tokens);
+        }
+    }
+
+    [Fact]
+    public void Transform_AddsACompletionColumn()
+    {
+        var ctx = new AigcContext(seed: 5, device: Device.Cpu);
+        var (train, _) = Fortunes(ctx, 40);
+        var options = CausalLMOptions.Nano with { MaxSteps = 5, WarmupSteps = 1, Generation = new GenerationOptions { MaxNewTokens = 7, DoSample = false } };
+        using var lm = ctx.Generative.Trainers.CausalLM(options).Fit(train);
+        var prompts = new ArrayDataView([("Prompt", TextDataViewType.Instance, new[] { "The", "A computer" })]);
+        var output = lm.Transform(prompts);
+        using var cursor = output.GetRowCursor(output.Schema);
+        var get = cursor.GetGetter<string>(output.Schema["Completion"]);
+        var completions = new List<string>();
+        string s = "";
+        while (cursor.MoveNext())
+        {
+            get(ref s);
+            completions.Add(s);
+        }
+        Assert.Equal([lm.Generate("The").Text, lm.Generate("A computer").Text], completions);
+        Assert.All(completions, c => Assert.Equal(7, lm.Tokenizer.Encode(c).Length));
+        var missing = Assert.Throws<SchemaMismatchException>(() => lm.Transform(train));
+        Assert.Contains("Prompt", missing.Message);
+    }
+
+    [Fact]
+    public void BeamSearch_WithEnoughBeams_FindsTheMostLikelySequence()
+    {
+        // Exhaustive check: 3 new tokens over a 6-symbol vocabulary is 216 sequences; with 36 beams
+        // every 2-token prefix survives, so beam search must return the exact argmax.
+        var ctx = new AigcContext(seed: 6, device: Device.Cpu);
+        var text = new ArrayDataView([("Text", TextDataViewType.Instance, new[] { "abcdef fedcba abba cafe bead face " })]);
+        var options = CausalLMOptions.Nano with { MaxSteps = 3, WarmupSteps = 0, TrainingContextLength = 8 };
+        using var lm = ctx.Generative.Trainers.CausalLM(options).Fit(text);
+        int v = lm.Tokenizer.VocabularySize;
+        var prompt = lm.Tokenizer.Encode("ab");
+        double best = double.NegativeInfinity;
+        long[] bestSeq = [];
+        using (Engine.NoGrad())
+        using (var scope = DisposeScope.Enter())
+        {
+            for (int i = 0; i < v * v * v; i++)
+            {
+                long[] seq = [.. prompt, i / (v * v), i / v % v, i % v];
+                var logp = lm.Model.Forward(Tensor.FromArray(seq, 1, seq.Length)).LogSoftmax(-1);
+                double score = 0;
+                for (int t = prompt.Length; t < seq.Length; t++) score += logp[0][t - 1][seq[t]].Item();
+                if (score > best) (best, bestSeq) = (score, seq[prompt.Length..]);
+            }
+        }
+        var r = lm.Generate("ab", new GenerationOptions { DoSample = false, NumBeams = v * v, MaxNewTokens = 3, LengthPenalty = 0 });
+        Assert.Equal(bestSeq, r.Tokens);
+    }
+
+    [Fact]
+    public void Streaming_NeverSplitsAMultiByteCharacter()
+    {
+        // A byte-level BPE with no merges gives one token per byte, so every character below spans
+        // two to four tokens; the stream must still only show whole characters.
+        var bpe = BpeTrainer.Train(["x"], 257);
+        const string text = "naïve 日本語 😀 ok";
+        var ids = bpe.Encode(text);
+        Assert.Equal(Encoding.UTF8.GetByteCount(text), ids.Length);
+        var acc = new TextAccumulator(bpe, []);
+        var shown = new StringBuilder();
+        foreach (var id in ids)
+        {
+            acc.Add(id);
+            var piece = acc.TakeReady();
+            Assert.DoesNotContain('\uFFFD', piece);
+            Assert.False(piece.Length > 0 && char.IsHighSurrogate(piece[^1]), "a surrogate pair was split");
+            shown.Append(piece);
+        }
+        acc.Flush();
+        shown.Append(acc.TakeReady(final: true));
+        Assert.Equal(text, shown.ToString());
+    }
+}
