@@ -95,6 +95,9 @@ public sealed class CausalLMTransformer : ISavableModel, IDisposable
     public IAsyncEnumerable<string> GenerateTextStreamAsync(string prompt, GenerationOptions? options = null, CancellationToken cancellationToken = default) =>
         Generator.GenerateTextStreamAsync(prompt, options ?? Options.Generation, cancellationToken);
 
+    /// <summary>This model as a Microsoft.Extensions.AI chat client (see <see cref="LanguageModelChatClient"/>).</summary>
+    public Microsoft.Extensions.AI.IChatClient AsChatClient(ChatTemplate? template = null) => new LanguageModelChatClient(this, template);
+
     /// <summary>Perplexity on the documents of <paramref name="column"/> (default: the training text
     /// column), tokenised and joined as in training and scored in non-overlapping windows of the
     /// training length. Lower is better.</summary>
