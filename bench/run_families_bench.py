@@ -5,25 +5,13 @@ Frechet classifier distance and class coverage. The last lines are the compariso
 The VAE runs alternate for --vae-rounds rounds and medians are compared (epoch times vary by a few
 percent from run to run). Usage: run_families_bench.py [--vae-epochs N] [--vae-rounds N] [--gan-epochs N] [--work DIR]
 """
-import json
 import os
 import statistics
-import subprocess
-import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-CS = ["dotnet", os.path.join(HERE, "FamiliesBench/bin/Release/net10.0/FamiliesBench.dll")]
-PY = ["/usr/bin/python3", os.path.join(HERE, "families_bench.py")]
+from sidebyside import HERE, arg, dotnet, python, run, thread_env
 
-
-def arg(name, fallback):
-    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else fallback
-
-
-def run(cmd, env):
-    print("$", " ".join(cmd[1:]), file=sys.stderr, flush=True)
-    out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
-    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+CS = dotnet("FamiliesBench")
+PY = python("families_bench.py")
 
 
 def main():
@@ -31,7 +19,7 @@ def main():
     work = arg("--work", os.path.join(HERE, "results"))
     os.makedirs(work, exist_ok=True)
     threads = str(os.cpu_count())
-    env = dict(os.environ, OMP_NUM_THREADS=threads, AIGC_NUM_THREADS=threads, OPENBLAS_NUM_THREADS="1", AIGC_BLAS_THREADS="1")
+    env = thread_env(threads)
     classifier = os.path.join(work, "classifier.aigc")
     cs_samples, py_samples = os.path.join(work, "cs-gan-samples.safetensors"), os.path.join(work, "py-gan-samples.safetensors")
 

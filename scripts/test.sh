@@ -16,11 +16,11 @@ set -e
 
 # Samples run with a tiny step budget, as smoke tests.
 smoke() {
-  local name=$1 out
+  local name=$1 pattern=${2:-*-samples.png} out
   out=$(mktemp -d)
   if dotnet run --project "samples/$name" -c Release --no-build -- --max-steps 20 --out "$out" > "$out/log" 2>&1 \
-     && compgen -G "$out/*-samples.png" >/dev/null; then
-    echo "smoke: $name wrote $(cd "$out" && ls ./*-samples.png)"
+     && compgen -G "$out/$pattern" >/dev/null; then
+    echo "smoke: $name wrote $(cd "$out" && ls ./$pattern)"
   else
     cat "$out/log"; echo "smoke: $name FAILED"; status=1
   fi
@@ -29,6 +29,7 @@ smoke() {
 smoke FashionMnistVae
 smoke EngineVae
 smoke FashionMnistGan
+smoke FortunesGpt '*-samples.txt'
 
 awk '/(Passed|Failed)! +- Failed:/ {
        gsub(/,/, ""); for (i = 1; i <= NF; i++) {

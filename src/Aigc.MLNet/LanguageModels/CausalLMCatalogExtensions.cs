@@ -1,3 +1,4 @@
+using Aigc.MLNet.Data;
 using Aigc.MLNet.LanguageModels;
 
 namespace Aigc.MLNet;
@@ -16,4 +17,18 @@ public static class CausalLMCatalogExtensions
     public static CausalLMTrainer CausalLM(this GenerativeCatalog.GenerativeTrainers trainers, string textColumn = "Text",
         LanguageModelArchitecture architecture = LanguageModelArchitecture.Gpt, long maxSteps = 2000) =>
         trainers.CausalLM(new CausalLMOptions { TextColumn = textColumn, Architecture = architecture, MaxSteps = maxSteps });
+}
+
+/// <summary><c>ctx.Generative.Evaluators.EvaluatePerplexity(...)</c>.</summary>
+public static class LanguageModelEvaluatorExtensions
+{
+    /// <summary>Perplexity of <paramref name="model"/> on the documents of a text column (see
+    /// <see cref="CausalLMTransformer.EvaluatePerplexity"/>). Lower is better.</summary>
+    public static PerplexityMetrics EvaluatePerplexity(this GenerativeCatalog.GenerativeEvaluators evaluators, CausalLMTransformer model,
+        IDataView data, string? textColumn = null)
+    {
+        ArgumentNullException.ThrowIfNull(evaluators);
+        ArgumentNullException.ThrowIfNull(model);
+        return model.EvaluatePerplexity(data, textColumn);
+    }
 }

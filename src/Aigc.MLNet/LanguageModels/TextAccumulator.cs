@@ -46,6 +46,10 @@ internal sealed class TextAccumulator
             _utf8.GetChars(bytes, chars, flush: false);
             _text.Append(chars);
         }
+        else if (_tokenizer is CharTokenizer)
+        {
+            _text.Append(_tokenizer.Decode([id])); // one whole character per token
+        }
         else
         {
             // Other tokenizers decode whole characters per token; re-decoding the output keeps any

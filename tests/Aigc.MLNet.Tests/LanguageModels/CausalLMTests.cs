@@ -48,7 +48,7 @@ public class CausalLMTests : IDisposable
         Assert.Equal(Math.Exp(final), validated[^1].ValidationMetrics!["perplexity"], 6);
         Assert.True(validated[^1].ValidationMetrics!["loss"] < validated[0].ValidationMetrics!["loss"]);
         // The evaluator scores every window of the validation text (training capped them at 16).
-        var ppl = lm.EvaluatePerplexity(validation);
+        var ppl = ctx.Generative.Evaluators.EvaluatePerplexity(lm, validation);
         Assert.InRange(ppl.Loss, final - 0.5, final + 0.5);
         Assert.Equal(Math.Exp(ppl.Loss), ppl.Perplexity, 9);
         Assert.True(ppl.Tokens > 16 * 32);

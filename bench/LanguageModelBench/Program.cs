@@ -1,0 +1,84 @@
+// C# side of the language-model benchmark (issue #5), run by run_lm_bench.py next to lm_bench.py.
+//   train    : the char-level baby GPT on every Debian fortune (every 10th document held out), through
+//              ctx.Generative.Trainers.CausalLM; prints validation loss on every window and ms/step,
+//              saves the model and a generated sample.
+//   generate : greedy decoding speed of a baby-width GPT (context 32 + N) with and without the KV cache.
+//              The best of --rounds runs counts (the first ones include JIT warm-up).
+// Prints one JSON line. Usage: LanguageModelBench train [--steps N] [--model PATH] | generate [--new-tokens N] [--rounds N]
+using System.Diagnostics;
+using System.Text.Json;
+using Aigc.MLNet;
+using Aigc.MLNet.Data;
+using Aigc.MLNet.LanguageModels;
+using Aigc.MLNet.Training;
+using Aigc.Torch;
+
+string Arg(string name, string fallback) => Array.IndexOf(args, name) is var i and >= 0 ? args[i + 1] : fallback;
+
+switch (args[0])
+{
+    case "train": Train(); break;
+    case "generate": Generate(); break;
+    default: throw new ArgumentException($"unknown mode {args[0]}");
+}
+
+void Train()
+{
+    int steps = int.Parse(Arg("--steps", "2000"));
+    var docs = Directory.GetFiles("/usr/share/games/fortunes")
+        .Where(f => !f.EndsWith(".dat") && !f.EndsWith(".u8") && !File.GetAttributes(f).HasFlag(FileAttributes.ReparsePoint))
+        .Order(StringComparer.Ordinal).SelectMany(f => File.ReadAllText(f).Split("\n%\n")).Where(d => d.Length > 0).ToArray();
+    IDataView View(IEnumerable<string> d) => new ArrayDataView([("Text", TextDataViewType.Instance, d.ToArray())]);
+    var train = View(docs.Where((_, i) => i % 10 != 9));
+    var validation = View(docs.Where((_, i) => i % 10 == 9));
+    var ctx = new AigcContext(seed: 1337, device: Device.Cpu);
+    var options = new CausalLMOptions
+    {
+        Gpt = GptOptions.Baby, TrainingContextLength = 64, BatchSize = 12, MaxSteps = steps, LearningRate = 1e-3, WarmupSteps = Math.Min(100, steps / 10),
+        MinLearningRateFactor = 0.1, WeightDecay = 0.1, Beta2 = 0.99, GradientClip = 1.0, ValidateEveryNSteps = 0,
+        MaxValidationWindows = null, ReportEveryNSteps = steps,
+    };
+    TrainingProgress? trained = null;
+    var progress = new SyncProgress(p => { if (p.ValidationMetrics is null && p.Step == steps) trained = p; });
+    using var lm = ctx.Generative.Trainers.CausalLM(options).Fit(train, validation, progress);
+    var ppl = lm.EvaluatePerplexity(validation);
+    ctx.Model.Save(lm, Arg("--model", "baby-gpt.aigc"));
+    var sample = lm.Generate("Q: ", new GenerationOptions { MaxNewTokens = 300, Temperature = 0.8, TopK = 40, Seed = 7 }).Text;
+    Console.WriteLine(JsonSerializer.Serialize(new
+    {
+        val_loss = ppl.Loss, perplexity = ppl.Perplexity, ms_per_step = trained!.Elapsed.TotalMilliseconds / steps, steps,
+        vocab = lm.Tokenizer.VocabularySize, parameters = lm.Model.ParameterCount(), sample,
+    }));
+}
+
+void Generate()
+{
+    int newTokens = int.Parse(Arg("--new-tokens", "256")), rounds = int.Parse(Arg("--rounds", "5"));
+    Engine.ManualSeed(0);
+    using var model = new GptModel(GptOptions.Baby with { ContextLength = 32 + newTokens }, 100);
+    model.Eval();
+    // 100 printable characters from U+00A1 on: one token each.
+    var tokenizer = Aigc.MLNet.Text.CharTokenizer.FromCorpus([string.Concat(Enumerable.Range(0xA1, 100).Select(c => (char)c))]);
+    var generator = new TextGenerator(model, tokenizer, Device.Cpu);
+    var prompt = tokenizer.Decode(Enumerable.Range(0, 32).Select(i => (long)i).ToArray());
+    double Best(bool cache)
+    {
+        var options = new GenerationOptions { DoSample = false, MaxNewTokens = newTokens, UseKvCache = cache };
+        double best = double.MaxValue;
+        for (int r = 0; r < rounds; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            var result = generator.Generate(prompt, options);
+            best = Math.Min(best, clock.Elapsed.TotalSeconds);
+            if (result.GeneratedTokens != newTokens) throw new InvalidOperationException($"generated {result.GeneratedTokens} tokens");
+        }
+        return newTokens / best;
+    }
+    double cached = Best(true), uncached = Best(false);
+    Console.WriteLine(JsonSerializer.Serialize(new { tokens_per_second = cached, tokens_per_second_without_cache = uncached, new_tokens = newTokens }));
+}
+
+sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+{
+    public void Report(TrainingProgress value) => report(value);
+}
