@@ -55,6 +55,36 @@ public class CausalLMTests : IDisposable
     }
 
     [Fact]
+    public void CancelledAndResumedTraining_EndsWithTheSameWeightsAsAnUninterruptedRun()
+    {
+        var (train, _) = Fortunes(new AigcContext(seed: 8, device: Device.Cpu), 60);
+        var checkpoint = Path.Combine(_dir, "lm.ckpt");
+        var options = CausalLMOptions.Nano with { MaxSteps = 20, WarmupSteps = 4, ReportEveryNSteps = 1, CheckpointPath = checkpoint, ResumeFromCheckpoint = true };
+        using var straight = new AigcContext(seed: 8, device: Device.Cpu).Generative.Trainers.CausalLM(options with { CheckpointPath = null, ResumeFromCheckpoint = false }).Fit(train);
+
+        using var cancel = new CancellationTokenSource();
+        var progress = new Progress10(cancel);
+        Assert.ThrowsAny<OperationCanceledException>(() => new AigcContext(seed: 8, device: Device.Cpu).Generative.Trainers.CausalLM(options).Fit(train, null, progress, cancel.Token));
+        Assert.True(File.Exists(checkpoint));
+        var reports = new List<TrainingProgress>();
+        using var resumed = new AigcContext(seed: 8, device: Device.Cpu).Generative.Trainers.CausalLM(options).Fit(train, null, new SyncProgress(reports));
+        Assert.Equal(11, reports[0].Step); // it continued after step 10 rather than starting again
+        Assert.Equal(20, resumed.Training.Steps);
+        var a = straight.Model.StateDict();
+        var b = resumed.Model.StateDict();
+        foreach (var (name, t) in a)
+            Assert.True(t.ToArray<float>().SequenceEqual(b[name].ToArray<float>()), $"{name} differs");
+    }
+
+    private sealed class Progress10(CancellationTokenSource cancel) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value)
+        {
+            if (value.Step == 10) cancel.Cancel();
+        }
+    }
+
+    [Fact]
     public void ModelFile_CarriesTheTokenizer_AndTheLoadedModelGeneratesTheSame()
     {
         var ctx = new AigcContext(seed: 4, device: Device.Cpu);

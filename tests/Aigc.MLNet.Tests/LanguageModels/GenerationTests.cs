@@ -130,6 +130,18 @@ public class GenerationTests(TrainedModelFixture fixture) : IClassFixture<Traine
     }
 
     [Fact]
+    public void Options_RoundTripThroughJson()
+    {
+        var o = new GenerationOptions { MaxNewTokens = 9, Temperature = 0.7, TopK = 5, TopP = 0.9, MinP = 0.05, RepetitionPenalty = 1.2,
+            NoRepeatNGramSize = 3, StopSequences = ["\n\n", "END"], Seed = 4 };
+        var json = System.Text.Json.JsonSerializer.Serialize(o);
+        var back = System.Text.Json.JsonSerializer.Deserialize<GenerationOptions>(json)!;
+        Assert.Equal(json, System.Text.Json.JsonSerializer.Serialize(back));
+        Assert.Equal(o with { StopSequences = back.StopSequences }, back);
+        Assert.DoesNotContain("IsGreedy", json);
+    }
+
+    [Fact]
     public void BadInput_GetsClearErrors()
     {
         var empty = Assert.Throws<ArgumentException>(() => _lm.Generate(""));
