@@ -194,3 +194,32 @@ public class OptimizerTests
         Close(1.0, opt.Groups[0].LearningRate);
     }
 }
+
+public class ExponentialMovingAverageTests
+{
+    [Fact]
+    public void Update_FollowsTheWarmedUpDecay_AndCopiesIntoAModule()
+    {
+        using var scope = DisposeScope.Enter();
+        using var model = new Nn.Linear(1, 1, hasBias: false);
+        using (Engine.NoGrad()) model.Weight.Fill_(2);
+        using var ema = new Optim.ExponentialMovingAverage(model, decay: 0.999);
+        using (Engine.NoGrad()) model.Weight.Fill_(4);
+        ema.Update();                                   // decay min(0.999, 1/10) = 0.1: 0.1·2 + 0.9·4
+        using (Engine.NoGrad()) model.Weight.Fill_(0);
+        ema.Update();                                   // decay 2/11: (2/11)·3.8 + (9/11)·0
+        using var copy = new Nn.Linear(1, 1, hasBias: false);
+        ema.CopyTo(copy);
+        Assert.Equal(2.0 / 11 * 3.8, copy.Weight.Item(), 5);
+        Assert.Equal(2, ema.Updates);
+
+        using var restored = new Optim.ExponentialMovingAverage(model);
+        var state = ema.StateDict();
+        restored.LoadStateDict(state);
+        foreach (var t in state.Values) t.Dispose();
+        Assert.Equal(2, restored.Updates);
+        using var copy2 = new Nn.Linear(1, 1, hasBias: false);
+        restored.CopyTo(copy2);
+        Assert.Equal(copy.Weight.Item(), copy2.Weight.Item());
+    }
+}

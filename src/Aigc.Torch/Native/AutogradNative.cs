@@ -14,4 +14,5 @@ internal static partial class AutogradNative
     [LibraryImport(Lib)] internal static partial int Optim_sgd_step(IntPtr[] parameters, IntPtr[] momentumBufs, IntPtr[] newBufs, long count, double lr, double momentum, double dampening, double weightDecay, int nesterov);
     [LibraryImport(Lib)] internal static partial int Optim_adam_step(IntPtr[] parameters, IntPtr[] expAvgs, IntPtr[] expAvgSqs, long count, long step, double lr, double beta1, double beta2, double eps, double weightDecay, int decoupled);
     [LibraryImport(Lib)] internal static partial int Optim_clip_grad_norm(IntPtr[] parameters, long count, double maxNorm, double normType, out double totalNorm);
+    [LibraryImport(Lib)] internal static partial int Optim_ema_update(IntPtr[] shadows, IntPtr[] parameters, long count, double decay);
 }

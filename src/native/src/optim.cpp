@@ -145,3 +145,19 @@ AIGC_API int32_t Optim_clip_grad_norm(const TensorH* params, int64_t count, doub
     *total_norm_out = total.item<double>();
   });
 }
+
+// Exponential moving average of weights: shadow ← decay·shadow + (1 − decay)·param, for every
+// pair at once (one call per training step).
+AIGC_API int32_t Optim_ema_update(const TensorH* shadows, const TensorH* params, int64_t count,
+                                  double decay) {
+  return guard([&] {
+    TORCH_CHECK(decay >= 0.0 && decay <= 1.0, "EMA decay must be in [0, 1], got ", decay);
+    at::NoGradGuard no_grad;
+    for (int64_t i = 0; i < count; ++i) {
+      auto& s = *shadows[i];
+      const auto& p = ref(params[i]);
+      TORCH_CHECK(s.sizes() == p.sizes(), "EMA shadow ", i, " has shape ", s.sizes(), " but its parameter has ", p.sizes());
+      s.lerp_(p.to(s.scalar_type()), 1.0 - decay);
+    }
+  });
+}
