@@ -74,6 +74,14 @@ public sealed class DataCatalog
         return new FilteredDataView(view, p => p < count);
     }
 
+    /// <summary>Every row after the first <paramref name="count"/>.</summary>
+    public IDataView SkipRows(IDataView view, long count)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        return new FilteredDataView(view, p => p >= count);
+    }
+
     /// <summary>Reads every row into memory once (ML.NET's cache checkpoint): later passes are
     /// fast and can be fully shuffled.</summary>
     public IDataView Cache(IDataView view)

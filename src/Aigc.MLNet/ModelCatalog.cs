@@ -18,6 +18,7 @@ public sealed class ModelCatalog
         RegisterFamily(Gan.GanTransformer.FamilyName, Gan.GanTransformer.Load);
         RegisterFamily(Classification.ImageClassifierTransformer.FamilyName, Classification.ImageClassifierTransformer.Load);
         RegisterFamily(LanguageModels.CausalLMTransformer.FamilyName, LanguageModels.CausalLMTransformer.Load);
+        RegisterFamily(Diffusion.DiffusionTransformer.FamilyName, Diffusion.DiffusionTransformer.Load);
     }
 
     internal ModelCatalog(AigcContext context) => _context = context;

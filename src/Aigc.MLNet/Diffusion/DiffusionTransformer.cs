@@ -1,0 +1,162 @@
+using System.Text.Json;
+using Aigc.MLNet.Data;
+using Aigc.MLNet.Imaging;
+using Aigc.MLNet.ModelFiles;
+using Aigc.MLNet.Training;
+using Aigc.Torch;
+
+namespace Aigc.MLNet.Diffusion;
+
+/// <summary>
+/// A trained diffusion model (its moving-average weights). As a transformer it reads a "Seed"
+/// (Int64) or "Noise" (Single vector C×H×W) column — plus the label column of a conditional model —
+/// and adds "GeneratedImage" (values in [-1, 1]), in batches. Directly it generates from seeds,
+/// labels or noise with DDPM or DDIM (<see cref="SamplingOptions"/>). Saved as family "diffusion".
+/// </summary>
+public sealed class DiffusionTransformer : ISavableModel, IDisposable
+{
+    /// <summary>The family name in model files.</summary>
+    public const string FamilyName = "diffusion";
+
+    /// <summary>The output column.</summary>
+    public const string OutputColumn = "GeneratedImage";
+
+    private const string NoiseColumn = "Noise";
+    private readonly AigcContext _context;
+    private readonly UNet _net;
+    private readonly NoiseSchedule _schedule;
+
+    internal DiffusionTransformer(AigcContext context, UNet net, DiffusionOptions options, (int C, int H, int W) shape, TrainingSummary training)
+    {
+        (_context, _net, Options, ImageShape, Training) = (context, net, options, shape, training);
+        _schedule = NoiseSchedule.For(options);
+        _net.Eval();
+    }
+
+    /// <summary>The options it was trained with (and its default sampler settings).</summary>
+    public DiffusionOptions Options { get; }
+
+    /// <summary>(channels, height, width) of generated images.</summary>
+    public (int C, int H, int W) ImageShape { get; }
+
+    /// <summary>How it was trained.</summary>
+    public TrainingSummary Training { get; }
+
+    /// <summary>The noise schedule.</summary>
+    public NoiseSchedule Schedule => _schedule;
+
+    /// <summary>True for a class-conditional model.</summary>
+    public bool IsConditional => Options.LabelColumn is not null;
+
+    /// <inheritdoc />
+    public string Family => FamilyName;
+
+    private VectorDataViewType ImageType => new(NumberDataViewType.Single, ImageShape.C, ImageShape.H, ImageShape.W);
+
+    internal static DataViewSchema OutputSchemaFor(DataViewSchema input, (int C, int H, int W) s) =>
+        input.With((OutputColumn, new VectorDataViewType(NumberDataViewType.Single, s.C, s.H, s.W)));
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        if (inputSchema.GetColumnOrNull(NoiseColumn) is null) inputSchema.Require("Seed", "Int64 (or a 'Noise' column of Single vectors)", t => t.Equals(NumberDataViewType.Int64));
+        else inputSchema.Require(NoiseColumn, ImageType);
+        if (Options.LabelColumn is { } label) inputSchema.Require(label, NumberDataViewType.Int64);
+        return OutputSchemaFor(inputSchema, ImageShape);
+    }
+
+    /// <inheritdoc />
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        GetOutputSchema(input.Schema);
+        int size = ImageShape.C * ImageShape.H * ImageShape.W;
+        var view = input.Schema.GetColumnOrNull(NoiseColumn) is not null ? input
+            : new MappedDataView<long, float[]>(input, "Seed", NoiseColumn, new VectorDataViewType(NumberDataViewType.Single, size),
+                seed => Gaussian.Sample(size, unchecked((int)seed)));
+        return new BatchMappedDataView(view, NoiseColumn, [(OutputColumn, ImageType)],
+            (noise, labels) => [Run(noise.View(-1, ImageShape.C, ImageShape.H, ImageShape.W), labels, Options.Sampling, default)],
+            batchSize: 64, _context.Device, Options.LabelColumn);
+    }
+
+    private Tensor Run(Tensor noise, Tensor? labels, SamplingOptions options, CancellationToken cancellationToken)
+    {
+        if (IsConditional && labels is null) throw new ArgumentException("This diffusion model is class-conditional: give one label per image.", nameof(labels));
+        if (!IsConditional && labels is not null) throw new ArgumentException("This diffusion model is not conditional: it takes no labels.", nameof(labels));
+        if (labels is not null) Labels.Check(labels, Options.LabelColumn!, Options.NumClasses);
+        var seeds = DiffusionSampler.RowSeeds(noise.To(Device.Cpu, ScalarType.Float32).ToArray<float>(), (int)noise.Size(0));
+        return DiffusionSampler.Sample(_net, _schedule, Options.Prediction, noise, seeds, labels, options, cancellationToken);
+    }
+
+    /// <summary>Generates images from starting noise (N, C, H, W) and, for a conditional model, (N) Int64
+    /// labels: (N, C, H, W) in [-1, 1]. With DDIM and η = 0 the result depends on the noise alone.</summary>
+    public Tensor GenerateFromNoise(Tensor noise, Tensor? labels = null, SamplingOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(noise);
+        var s = noise.Shape;
+        if (s.Length != 4 || s[1] != ImageShape.C || s[2] != ImageShape.H || s[3] != ImageShape.W)
+            throw new ArgumentException($"Expected noise shaped (N, {ImageShape.C}, {ImageShape.H}, {ImageShape.W}), got [{string.Join(", ", s)}].", nameof(noise));
+        if (labels is not null && (labels.Dim != 1 || labels.Size(0) != s[0]))
+            throw new ArgumentException($"Expected {s[0]} labels, one per image, got shape [{string.Join(", ", labels.Shape)}].", nameof(labels));
+        options ??= Options.Sampling;
+        options.Validate(Options.Timesteps);
+        using var scope = DisposeScope.Enter();
+        var x = Run(noise.To(_context.Device, ScalarType.Float32), labels?.To(_context.Device, ScalarType.Int64), options, cancellationToken);
+        using (x) return x.To(Device.Cpu).MoveToOuterScope();
+    }
+
+    /// <summary>Generates <paramref name="count"/> images; image i starts from noise seeded by
+    /// (<paramref name="seed"/>, i), so the same seed gives the same images on any thread and in any
+    /// batch size. Conditional models need one label per image.</summary>
+    public Tensor Generate(int count, int seed, long[]? labels = null, SamplingOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= Options.Sampling;
+        options.Validate(Options.Timesteps);
+        if (labels is not null && labels.Length != count) throw new ArgumentException($"Expected {count} labels, got {labels.Length}.", nameof(labels));
+        var x = Generate(_net, _schedule, Options, ImageShape, count, seed, labels, options, _context.Device, cancellationToken);
+        using (x) return x.To(Device.Cpu).DetachFromDisposeScope();
+    }
+
+    /// <summary>Shared by the transformer and the training task's sample grids; the caller owns the result.</summary>
+    internal static Tensor Generate(UNet net, NoiseSchedule schedule, DiffusionOptions o, (int C, int H, int W) shape, int count, int seed,
+        long[]? labels, SamplingOptions options, Device device, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, 1 << 16);
+        using var scope = DisposeScope.Enter();
+        int per = shape.C * shape.H * shape.W;
+        var values = new float[(long)count * per];
+        for (int i = 0; i < count; i++) Gaussian.Sample(per, DiffusionSampler.Mix(seed, i)).CopyTo(values, (long)i * per);
+        var noise = Tensor.FromArray(values, count, shape.C, shape.H, shape.W).To(device);
+        var l = labels is null ? null : Tensor.FromArray(labels).To(device);
+        if (l is not null) Labels.Check(l, o.LabelColumn ?? "labels", o.NumClasses);
+        return DiffusionSampler.Sample(net, schedule, o.Prediction, noise, DiffusionSampler.RowSeeds(values, count), l, options, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ModelContents GetContents()
+    {
+        var options = JsonSerializer.SerializeToNode(Options, ModelFile.Json)!.AsObject();
+        FamilyFiles.WithShape(options, ImageShape);
+        var cols = new List<(string, DataViewType)> { ("Seed", NumberDataViewType.Int64) };
+        if (Options.LabelColumn is { } label) cols.Add((label, NumberDataViewType.Int64));
+        var output = new DataViewSchema([(OutputColumn, ImageType)]);
+        return new ModelContents(options, new DataViewSchema(cols), output, Training, _net.StateDict());
+    }
+
+    /// <summary>Rebuilds a diffusion model from a model file.</summary>
+    internal static ITransformer Load(ModelPackage package, AigcContext context)
+    {
+        var json = package.Manifest.Options;
+        var options = json.Deserialize<DiffusionOptions>(ModelFile.Json) ?? throw new InvalidDataException("Diffusion options are missing.");
+        options.Validate();
+        var shape = FamilyFiles.ReadShape(json, "Diffusion", divisibleBy4: false);
+        var net = FamilyFiles.LoadWeights(new UNet(options.UNet, shape.C, shape.H, shape.W, options.LabelColumn is null ? null : options.NumClasses),
+            package, context.Device, "Diffusion");
+        return new DiffusionTransformer(context, net, options, shape, package.Manifest.Training);
+    }
+
+    /// <summary>Frees the network.</summary>
+    public void Dispose() => _net.Dispose();
+}
