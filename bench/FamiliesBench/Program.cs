@@ -1,6 +1,8 @@
 // C# side of bench/run_families_bench.py (PyTorch side: bench/families_bench.py). JSON lines out.
 //   FamiliesBench vae --epochs N                      MLP VAE 784-400-20, batch 128, Adam 1e-3: test loss/image, s/epoch
 //   FamiliesBench gan --epochs N --samples FILE       DCGAN (GanOptions.Small), ms/step; writes generated samples
+//   FamiliesBench diffusion --steps N --batch B --count N --samples FILE
+//                                                     U-Net (DiffusionOptions.Small), ms/step; DDIM-50 ms/image; writes samples
 //   FamiliesBench classifier --out FILE               trains the feature classifier once
 //   FamiliesBench fid --classifier F --samples A B..  Frechet classifier distance and coverage of each sample file
 using System.Diagnostics;
@@ -8,6 +10,7 @@ using System.Globalization;
 using System.Text.Json;
 using Aigc.MLNet;
 using Aigc.MLNet.Classification;
+using Aigc.MLNet.Diffusion;
 using Aigc.MLNet.Evaluation;
 using Aigc.MLNet.Gan;
 using Aigc.MLNet.Imaging;
@@ -55,6 +58,25 @@ switch (args[0])
         using var scope = DisposeScope.Enter();
         SafeTensors.Save(Arg("--samples", "cs-samples.safetensors"), new Dictionary<string, Tensor> { ["images"] = gan.Generate(2000, seed: 1) });
         Emit(new { side = "csharp", kind = "gan", epochs, steps = gan.Training.Steps, ms_per_step = ms });
+        break;
+    }
+    case "diffusion":
+    {
+        int steps = int.Parse(Arg("--steps", "1000"), CultureInfo.InvariantCulture), batch = int.Parse(Arg("--batch", "64"), CultureInfo.InvariantCulture);
+        int count = int.Parse(Arg("--count", "1000"), CultureInfo.InvariantCulture);
+        var data = Load("train", PixelScale.MinusOneToOne);
+        TrainingProgress? last = null;
+        var options = DiffusionOptions.Small with { BatchSize = batch, Epochs = 1000, MaxSteps = steps, ReportEveryNSteps = steps };
+        using var model = ctx.Generative.Trainers.Diffusion(options).Fit(data, new Progress(p => last = p));
+        var clock = Stopwatch.StartNew();
+        var chunks = new List<Tensor>();
+        for (int start = 0; start < count; start += 250)
+            chunks.Add(model.Generate(Math.Min(250, count - start), seed: 1 + start, options: new SamplingOptions { Steps = 50 }));
+        double perImage = clock.Elapsed.TotalMilliseconds / count;
+        using var scope = DisposeScope.Enter();
+        SafeTensors.Save(Arg("--samples", "cs-diffusion.safetensors"), new Dictionary<string, Tensor> { ["images"] = Tensor.Cat(chunks) });
+        foreach (var c in chunks) c.Dispose();
+        Emit(new { side = "csharp", steps, ms_per_step = last!.Elapsed.TotalMilliseconds / steps, sample_ms_per_image = perImage, final_loss = last.Losses["loss"] });
         break;
     }
     case "classifier":
