@@ -1,0 +1,96 @@
+using System.CommandLine;
+using System.Text.Json;
+using Aigc.MLNet;
+using Aigc.MLNet.Data;
+using Aigc.MLNet.ModelFiles;
+using Aigc.Torch;
+using Spectre.Console;
+
+namespace Aigc.Cli;
+
+/// <summary>Options every command shares, the context they configure, and the error policy:
+/// a known failure is one line on standard error and exit code 1; <c>--verbose</c> adds the details.</summary>
+internal static class CommonOptions
+{
+    public static readonly Option<string> Device = new("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
+    public static readonly Option<int> Seed = new("--seed") { Description = "Seed for initialisation, data order and sampling", DefaultValueFactory = _ => 1 };
+    public static readonly Option<int?> Threads = new("--threads") { Description = "CPU threads libtorch uses (default: all cores)" };
+    public static readonly Option<bool> Verbose = new("--verbose") { Description = "Show full error details" };
+
+    public static AigcContext Context(ParseResult r)
+    {
+        var device = r.GetValue(Device);
+        Device? chosen = device == "auto" ? null : ParseDevice(device!);
+        int? threads = r.GetValue(Threads);
+        if (threads is < 1) throw new CliException($"--threads must be at least 1, not {threads}.");
+        return new AigcContext(r.GetValue(Seed), chosen, threads);
+    }
+
+    private static Device ParseDevice(string text)
+    {
+        Device d;
+        try
+        {
+            d = Torch.Device.Parse(text);
+        }
+        catch (ArgumentException)
+        {
+            throw new CliException($"--device must be auto, cpu, cuda or cuda:N, not '{text}'.");
+        }
+        if (d.Type == DeviceType.Cuda && d.Index >= Torch.Device.CudaDeviceCount)
+            throw new CliException($"--device {text}: this machine has {Torch.Device.CudaDeviceCount} usable CUDA device(s) (a CPU build of libtorch has none).");
+        return d;
+    }
+
+    /// <summary>Runs a command body under the error policy.</summary>
+    public static int Guard(ParseResult r, Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (Exception e) when (e is CliException or ModelFileException or FileNotFoundException or DirectoryNotFoundException or ArgumentException
+                                      or InvalidDataException or SchemaMismatchException or NotSupportedException or TorchException or JsonException
+                                      or InvalidOperationException or IOException or UnauthorizedAccessException or Aigc.MLNet.Training.TrainingDivergedException)
+        {
+            Console.Error.WriteLine($"error: {OneLine(e)}");
+            if (r.GetValue(Verbose)) Console.Error.WriteLine(e);
+            return 1;
+        }
+    }
+
+    /// <summary>The message on one line; an out-of-range argument reads "Name must be …, got value".</summary>
+    internal static string OneLine(Exception e)
+    {
+        if (e is ArgumentOutOfRangeException { ParamName: { } name } range)
+        {
+            var text = range.Message.Split('\n')[0];
+            var suffix = $" (Parameter '{name}')";
+            if (text.EndsWith(suffix, StringComparison.Ordinal)) text = text[..^suffix.Length];
+            return $"{name} {text}" + (range.ActualValue is { } v ? $", got {v}" : "");
+        }
+        return e.Message.ReplaceLineEndings(" ");
+    }
+
+    /// <summary>Loads a model file and checks it is one of the families a command accepts.</summary>
+    public static ITransformer LoadModel(AigcContext ctx, string path, string command, params Type[] accepted)
+    {
+        if (!File.Exists(path)) throw new CliException($"Model file not found: {path}");
+        var model = ctx.Model.Load(path);
+        if (accepted.Length > 0 && !accepted.Any(t => t.IsInstanceOfType(model)))
+        {
+            var family = (model as ISavableModel)?.Family ?? model.GetType().Name;
+            (model as IDisposable)?.Dispose();
+            throw new CliException($"'aigc {command}' cannot use a '{family}' model ({path}).");
+        }
+        return model;
+    }
+
+    public static void PrintTable(string title, IEnumerable<(string Name, string Value)> rows)
+    {
+        var table = new Table().Title(Markup.Escape(title)).AddColumn("").AddColumn("");
+        table.HideHeaders();
+        foreach (var (name, value) in rows) table.AddRow(Markup.Escape(name), Markup.Escape(value));
+        AnsiConsole.Write(table);
+    }
+}

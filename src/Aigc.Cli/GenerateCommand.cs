@@ -1,0 +1,153 @@
+using System.CommandLine;
+using System.Globalization;
+using Aigc.MLNet;
+using Aigc.MLNet.Diffusion;
+using Aigc.MLNet.Gan;
+using Aigc.MLNet.Imaging;
+using Aigc.MLNet.LanguageModels;
+using Aigc.MLNet.Vae;
+using Aigc.Torch;
+
+namespace Aigc.Cli;
+
+/// <summary><c>aigc generate model.aigc</c>: images (a grid plus single PNGs) or text (streamed).</summary>
+internal static class GenerateCommand
+{
+    private static readonly Argument<string> ModelPath = new("model") { Description = "A model file written by aigc train or ctx.Model.Save" };
+    private static readonly Option<int> Count = new("--count") { Description = "Images, or text completions, to generate", DefaultValueFactory = _ => 1 };
+    private static readonly Option<string> Out = new("--out") { Description = "Folder for images (grid.png and image-NNN.png)", DefaultValueFactory = _ => "generated" };
+    private static readonly Option<long[]> Labels = new("--label") { Description = "Class label(s) for a conditional model (repeated to --count)", AllowMultipleArgumentsPerToken = true };
+    private static readonly Option<string> Sampler = new("--sampler") { Description = "diffusion: ddim or ddpm", DefaultValueFactory = _ => "ddim" };
+    private static readonly Option<int?> SamplingSteps = new("--sampling-steps") { Description = "diffusion: DDIM steps" };
+    private static readonly Option<double?> Eta = new("--eta") { Description = "diffusion: DDIM eta (0 deterministic)" };
+    private static readonly Option<double?> Guidance = new("--guidance") { Description = "diffusion: classifier-free guidance scale" };
+    private static readonly Option<string> Prompt = new("--prompt") { Description = "Text models: the prompt", DefaultValueFactory = _ => "" };
+    private static readonly Option<int?> MaxTokens = new("--max-tokens") { Description = "Text: tokens to generate" };
+    private static readonly Option<double?> Temperature = new("--temperature") { Description = "Text: sampling temperature (0 = greedy)" };
+    private static readonly Option<int?> TopK = new("--top-k") { Description = "Text: keep the k most likely tokens" };
+    private static readonly Option<double?> TopP = new("--top-p") { Description = "Text: nucleus sampling mass in (0, 1]" };
+    private static readonly Option<double?> MinP = new("--min-p") { Description = "Text: drop tokens below this fraction of the best" };
+    private static readonly Option<double?> RepetitionPenalty = new("--repetition-penalty") { Description = "Text: > 1 discourages repeats" };
+    private static readonly Option<int?> NoRepeatNGram = new("--no-repeat-ngram") { Description = "Text: never repeat n-grams of this size" };
+    private static readonly Option<int?> Beams = new("--beams") { Description = "Text: beam search with this many beams (greedy)" };
+    private static readonly Option<double?> LengthPenalty = new("--length-penalty") { Description = "Text: beam length penalty" };
+    private static readonly Option<string[]> Stop = new("--stop") { Description = "Text: stop sequence(s)" };
+    private static readonly Option<bool> NoStream = new("--no-stream") { Description = "Text: print when done instead of streaming" };
+
+    public static Command Create()
+    {
+        var command = new Command("generate", "Generate images or text from a saved model")
+        {
+            ModelPath, Count, Out, Labels, Sampler, SamplingSteps, Eta, Guidance, Prompt, MaxTokens, Temperature, TopK, TopP, MinP,
+            RepetitionPenalty, NoRepeatNGram, Beams, LengthPenalty, Stop, NoStream, CommonOptions.Device, CommonOptions.Seed, CommonOptions.Threads, CommonOptions.Verbose,
+        };
+        command.SetAction(r => CommonOptions.Guard(r, () => Run(r)));
+        return command;
+    }
+
+    private static int Run(ParseResult r)
+    {
+        var ctx = CommonOptions.Context(r);
+        int count = r.GetValue(Count), seed = r.GetValue(CommonOptions.Seed);
+        if (count is < 1 or > 100_000) throw new CliException($"--count must be in [1, 100000], not {count}.");
+        var model = CommonOptions.LoadModel(ctx, r.GetValue(ModelPath)!, "generate",
+            typeof(GanTransformer), typeof(VaeTransformer), typeof(DiffusionTransformer), typeof(CausalLMTransformer));
+        using var owned = (IDisposable)model;
+        if (model is CausalLMTransformer lm) return Text(r, lm, count, seed);
+        long[]? labels = r.GetValue(Labels) is { Length: > 0 } given ? Enumerable.Range(0, count).Select(i => given[i % given.Length]).ToArray() : null;
+        Tensor images;
+        PixelRange range = PixelRange.MinusOneToOne;
+        switch (model)
+        {
+            case GanTransformer gan:
+                images = gan.Generate(count, seed, gan.IsConditional ? labels ?? Cycle(count, gan.Options.NumClasses) : labels);
+                break;
+            case DiffusionTransformer diffusion:
+                var sampling = diffusion.Options.Sampling with
+                {
+                    Sampler = r.GetValue(Sampler) switch { "ddim" => SamplerKind.Ddim, "ddpm" => SamplerKind.Ddpm, var s => throw new CliException($"--sampler is ddim or ddpm, not '{s}'.") },
+                };
+                sampling = sampling with
+                {
+                    Steps = r.GetValue(SamplingSteps) ?? sampling.Steps, Eta = r.GetValue(Eta) ?? sampling.Eta, GuidanceScale = r.GetValue(Guidance) ?? sampling.GuidanceScale,
+                };
+                images = diffusion.Generate(count, seed, diffusion.IsConditional ? labels ?? Cycle(count, diffusion.Options.NumClasses) : labels, sampling);
+                break;
+            default:
+                if (labels is not null) throw new CliException("A VAE takes no labels.");
+                images = ((VaeTransformer)model).Sample(count, seed);
+                range = PixelRange.ZeroToOne;
+                break;
+        }
+        using (images)
+        {
+            var folder = r.GetValue(Out)!;
+            Directory.CreateDirectory(folder);
+            ImageGrid.Save(Path.Combine(folder, "grid.png"), images, range: range);
+            for (int i = 0; i < count; i++)
+                using (var one = images.Narrow(0, i, 1))
+                    ImageGrid.Save(Path.Combine(folder, $"image-{i:D3}.png"), one, columns: 1, padding: 0, range: range);
+            Console.WriteLine($"wrote grid.png and {count} image(s) to {folder}");
+        }
+        return 0;
+    }
+
+    private static long[] Cycle(int count, int classes) => Enumerable.Range(0, count).Select(i => (long)(i % classes)).ToArray();
+
+    /// <summary>The model's default generation settings overridden by the command line.</summary>
+    internal static GenerationOptions TextOptions(ParseResult r, GenerationOptions defaults, int seed)
+    {
+        var g = defaults with { Seed = seed };
+        if (r.GetValue(MaxTokens) is { } max) g = g with { MaxNewTokens = max };
+        if (r.GetValue(Temperature) is { } t) g = g with { Temperature = t, DoSample = t > 0 };
+        if (r.GetValue(TopK) is { } k) g = g with { TopK = k };
+        if (r.GetValue(TopP) is { } p) g = g with { TopP = p };
+        if (r.GetValue(MinP) is { } mp) g = g with { MinP = mp };
+        if (r.GetValue(RepetitionPenalty) is { } rp) g = g with { RepetitionPenalty = rp };
+        if (r.GetValue(NoRepeatNGram) is { } n) g = g with { NoRepeatNGramSize = n };
+        if (r.GetValue(Beams) is { } b) g = g with { NumBeams = b, DoSample = b > 1 ? false : g.DoSample };
+        if (r.GetValue(LengthPenalty) is { } lp) g = g with { LengthPenalty = lp };
+        if (r.GetValue(Stop) is { Length: > 0 } stops) g = g with { StopSequences = stops };
+        g.Validate();
+        return g;
+    }
+
+    private static int Text(ParseResult r, CausalLMTransformer lm, int count, int seed)
+    {
+        var options = TextOptions(r, lm.Options.Generation, seed);
+        string prompt = r.GetValue(Prompt)!;
+        lm.Generator.EncodePrompt(prompt); // fail before printing anything when the prompt cannot be encoded
+        for (int i = 0; i < count; i++)
+        {
+            var o = options with { Seed = seed + i };
+            GenerationResult result;
+            Console.Write(prompt);
+            if (r.GetValue(NoStream))
+            {
+                result = lm.Generate(prompt, o);
+                Console.Write(result.Text);
+            }
+            else
+            {
+                result = null!;
+                var stream = lm.GenerateStreamingAsync(prompt, o).GetAsyncEnumerator();
+                try
+                {
+                    while (stream.MoveNextAsync().AsTask().GetAwaiter().GetResult())
+                    {
+                        Console.Write(stream.Current.Text);
+                        if (stream.Current.Result is { } final) result = final;
+                    }
+                }
+                finally
+                {
+                    stream.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                }
+            }
+            Console.WriteLine();
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"[{result.GeneratedTokens} tokens, finish: {result.FinishReason}{(result.PromptTruncated ? ", prompt truncated to the context" : "")}]"));
+        }
+        return 0;
+    }
+}

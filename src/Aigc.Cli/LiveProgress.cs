@@ -1,0 +1,54 @@
+using System.Globalization;
+using Aigc.MLNet.Training;
+using Spectre.Console;
+
+namespace Aigc.Cli;
+
+/// <summary>
+/// Shows training progress: a live bar with the losses, samples/s and ETA on an interactive
+/// terminal, plain lines otherwise (logs, CI). Every report also goes to the training report.
+/// </summary>
+internal sealed class LiveProgress(TrainingReport? report) : IProgress<TrainingProgress>
+{
+    private ProgressTask? _task;
+
+    public TrainingProgress? Last { get; private set; }
+
+    public static string Describe(TrainingProgress p) =>
+        string.Join("  ", p.Losses.Where(l => l.Key != "lr").Select(l => $"{l.Key} {l.Value.ToString("G4", CultureInfo.InvariantCulture)}")) +
+        (p.ValidationMetrics is { Count: > 0 } v ? "  | validation " + string.Join(" ", v.Select(m => $"{m.Key} {m.Value.ToString("G4", CultureInfo.InvariantCulture)}")) : "");
+
+    /// <summary>Runs <paramref name="train"/> under the live display (or plainly when not interactive).</summary>
+    public T Run<T>(string title, Func<T> train)
+    {
+        if (!AnsiConsole.Profile.Capabilities.Interactive) return train();
+        T result = default!;
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(ctx =>
+            {
+                _task = ctx.AddTask(Markup.Escape(title), maxValue: 1);
+                result = train();
+                _task.Value = _task.MaxValue;
+            });
+        return result;
+    }
+
+    public void Report(TrainingProgress value)
+    {
+        Last = value;
+        report?.Add(value);
+        if (_task is null)
+        {
+            Console.WriteLine($"step {value.Step}{(value.TotalSteps is { } t ? "/" + t : "")}  {Describe(value)}  {value.SamplesPerSecond:F0} samples/s" +
+                              (value.Eta is { } eta ? $"  eta {eta:hh\\:mm\\:ss}" : ""));
+            return;
+        }
+        if (value.TotalSteps is { } total)
+        {
+            _task.MaxValue = total;
+            _task.Value = value.Step;
+        }
+        _task.Description = Markup.Escape($"step {value.Step}  {Describe(value)}  {value.SamplesPerSecond:F0}/s");
+    }
+}

@@ -1,0 +1,3 @@
+using Aigc.Cli;
+
+return Cli.Run(args);

@@ -1,0 +1,66 @@
+using System.CommandLine;
+using System.Globalization;
+using Aigc.MLNet;
+using Aigc.MLNet.LanguageModels;
+using Aigc.MLNet.Text;
+using Aigc.MLNet.Transforms;
+
+namespace Aigc.Cli;
+
+/// <summary><c>aigc tokenize</c>: standard input to token ids (or back with <c>--decode</c>), one line per line.</summary>
+internal static class TokenizeCommand
+{
+    private static readonly Option<string?> Vocab = new("--vocab") { Description = "GPT-2 encoder.json" };
+    private static readonly Option<string?> Merges = new("--merges") { Description = "GPT-2 vocab.bpe" };
+    private static readonly Option<string?> ModelPath = new("--model") { Description = "A language-model file (its tokenizer is used)" };
+    private static readonly Option<bool> Decode = new("--decode") { Description = "Read space-separated ids, print text" };
+
+    public static Command Create()
+    {
+        var command = new Command("tokenize", "Turn standard input into token ids, one output line per input line (or back with --decode)")
+        {
+            Vocab, Merges, ModelPath, Decode, CommonOptions.Verbose,
+        };
+        command.SetAction(r => CommonOptions.Guard(r, () => Run(r, Console.In, Console.Out)));
+        return command;
+    }
+
+    internal static int Run(ParseResult r, TextReader input, TextWriter output)
+    {
+        ITokenizer tokenizer;
+        CausalLMTransformer? lm = null;
+        if (r.GetValue(ModelPath) is { } path)
+        {
+            lm = (CausalLMTransformer)CommonOptions.LoadModel(new AigcContext(device: Torch.Device.Cpu), path, "tokenize", typeof(CausalLMTransformer));
+            tokenizer = lm.Tokenizer;
+        }
+        else if (r.GetValue(Vocab) is { } vocab && r.GetValue(Merges) is { } merges)
+        {
+            if (!File.Exists(vocab)) throw new CliException($"Vocabulary file not found: {vocab}");
+            if (!File.Exists(merges)) throw new CliException($"Merges file not found: {merges}");
+            tokenizer = BpeTokenizer.Load(vocab, merges);
+        }
+        else throw new CliException("Give --vocab encoder.json and --merges vocab.bpe, or --model model.aigc.");
+        using (lm)
+        {
+            bool decode = r.GetValue(Decode);
+            int lineNumber = 0;
+            while (input.ReadLine() is { } line)
+            {
+                lineNumber++;
+                if (!decode)
+                {
+                    output.WriteLine(string.Join(' ', tokenizer.Encode(line)));
+                    continue;
+                }
+                var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                var ids = new long[parts.Length];
+                for (int i = 0; i < parts.Length; i++)
+                    if (!long.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out ids[i]))
+                        throw new CliException($"line {lineNumber}: '{parts[i]}' is not a token id.");
+                output.WriteLine(tokenizer.Decode(ids));
+            }
+        }
+        return 0;
+    }
+}

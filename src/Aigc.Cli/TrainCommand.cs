@@ -1,0 +1,178 @@
+using System.CommandLine;
+using System.Globalization;
+using Aigc.MLNet;
+using Aigc.MLNet.Classification;
+using Aigc.MLNet.Diffusion;
+using Aigc.MLNet.Gan;
+using Aigc.MLNet.Imaging;
+using Aigc.MLNet.LanguageModels;
+using Aigc.MLNet.ModelFiles;
+using Aigc.MLNet.Transforms;
+using Aigc.MLNet.Vae;
+using Aigc.Torch;
+
+namespace Aigc.Cli;
+
+/// <summary><c>aigc train &lt;gan|vae|lm|diffusion|classifier&gt; --data … --out model.aigc</c>.</summary>
+internal static class TrainCommand
+{
+    private static readonly Argument<string> Family = new Argument<string>("family") { Description = "What to train: gan, vae, lm, diffusion, or classifier (the feature classifier image metrics use)" }
+        .AcceptOnlyFromAmong("gan", "vae", "lm", "diffusion", "classifier");
+    private static readonly Option<string> Data = new("--data") { Description = "A built-in data set (fashion-mnist, fortunes, words) or a path", Required = true };
+    private static readonly Option<string> Out = new("--out") { Description = "The model file to write", DefaultValueFactory = _ => "model.aigc" };
+    private static readonly Option<string> Preset = new("--preset") { Description = "Model size: nano (seconds, for trying things), small (the default; baby for lm)", DefaultValueFactory = _ => "small" };
+    private static readonly Option<int?> Epochs = new("--epochs") { Description = "Passes over the data (image families)" };
+    private static readonly Option<long?> Steps = new("--steps") { Description = "A step budget (lm: the schedule length)" };
+    private static readonly Option<int?> BatchSize = new("--batch-size") { Description = "Examples per step" };
+    private static readonly Option<double?> LearningRate = new("--lr") { Description = "Peak learning rate" };
+    private static readonly Option<bool> Conditional = new("--conditional") { Description = "Class-conditional (gan, diffusion; needs labels in the data)" };
+    private static readonly Option<string?> Architecture = new("--arch") { Description = "vae: mlp or conv; lm: gpt or lstm" };
+    private static readonly Option<string> Tokenizer = new("--tokenizer") { Description = "lm: char or bpe", DefaultValueFactory = _ => "char" };
+    private static readonly Option<int> VocabularySize = new("--vocab-size") { Description = "lm with --tokenizer bpe: vocabulary size", DefaultValueFactory = _ => 1024 };
+    private static readonly Option<int?> Context = new("--context") { Description = "lm: tokens per training window (and the GPT's context)" };
+    private static readonly Option<string?> Checkpoint = new("--checkpoint") { Description = "Checkpoint file (default: the model file + .ckpt)" };
+    private static readonly Option<long> CheckpointEvery = new("--checkpoint-every") { Description = "Write a checkpoint every N steps (also on Ctrl+C and at the end)", DefaultValueFactory = _ => 500 };
+    private static readonly Option<bool> Resume = new("--resume") { Description = "Continue from the checkpoint when it exists" };
+    private static readonly Option<long?> Limit = new("--limit") { Description = "Use at most N examples of the data (quick trials)" };
+    private static readonly Option<string?> Report = new("--report") { Description = "Folder for the training report (loss.png, index.html, sample grids)" };
+
+    public static Command Create()
+    {
+        var command = new Command("train", "Train a generative model on real data and save it")
+        {
+            Family, Data, Out, Preset, Epochs, Steps, BatchSize, LearningRate, Conditional, Architecture, Tokenizer, VocabularySize, Context,
+            Checkpoint, CheckpointEvery, Resume, Limit, Report, CommonOptions.Device, CommonOptions.Seed, CommonOptions.Threads, CommonOptions.Verbose,
+        };
+        command.SetAction(r => CommonOptions.Guard(r, () => Run(r)));
+        return command;
+    }
+
+    private static int Run(ParseResult r)
+    {
+        var ctx = CommonOptions.Context(r);
+        string family = r.GetValue(Family)!, data = r.GetValue(Data)!, output = r.GetValue(Out)!, preset = r.GetValue(Preset)!;
+        if (preset is not ("nano" or "small" or "baby")) throw new CliException($"--preset must be nano, small or baby, not '{preset}'.");
+        string checkpoint = r.GetValue(Checkpoint) ?? output + ".ckpt";
+        string? reportFolder = r.GetValue(Report);
+        var report = reportFolder is null ? null : new TrainingReport(reportFolder);
+        var progress = new LiveProgress(report);
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        Console.WriteLine($"device {ctx.Device} ({ctx.DeviceReason}), seed {ctx.Seed}");
+        try
+        {
+            var (model, sampleText) = progress.Run($"training {family}", () => Train(r, ctx, family, data, preset, checkpoint, reportFolder, progress, cancel.Token));
+            using ((IDisposable)model)
+            {
+                var directory = Path.GetDirectoryName(Path.GetFullPath(output));
+                if (directory is not null) Directory.CreateDirectory(directory);
+                ctx.Model.Save(model, output);
+                var last = progress.Last;
+                Console.WriteLine($"saved {output} ({model.Family}) after {model.GetContents().Training.Steps} steps" + (last is null ? "" : $"; {LiveProgress.Describe(last)}"));
+                if (report is not null)
+                {
+                    var summary = new Dictionary<string, string> { ["family"] = model.Family, ["data"] = data, ["model file"] = output, ["device"] = ctx.Device.ToString() };
+                    if (last is not null) summary["final"] = LiveProgress.Describe(last);
+                    report.Write($"aigc train {family}", summary, sampleText);
+                    Console.WriteLine($"report: {Path.Combine(report.Folder, "index.html")}");
+                }
+            }
+            return 0;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.WriteLine($"stopped after step {progress.Last?.Step ?? 0}; checkpoint {checkpoint}; continue with --resume");
+            return 130;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    private static (ISavableModel Model, string? SampleText) Train(ParseResult r, AigcContext ctx, string family, string data, string preset,
+        string checkpoint, string? report, LiveProgress progress, CancellationToken cancel)
+    {
+        bool nano = preset == "nano", resume = r.GetValue(Resume), conditional = r.GetValue(Conditional);
+        long every = r.GetValue(CheckpointEvery);
+        int? epochs = r.GetValue(Epochs), batch = r.GetValue(BatchSize);
+        long? steps = r.GetValue(Steps);
+        double? lr = r.GetValue(LearningRate);
+        string? arch = r.GetValue(Architecture);
+        long? limit = r.GetValue(Limit);
+        if (limit is < 1) throw new CliException($"--limit must be at least 1, not {limit}.");
+        switch (family)
+        {
+            case "gan":
+            {
+                var o = (nano ? GanOptions.Nano : GanOptions.Small) with { LabelColumn = conditional ? "Label" : null };
+                o = o with
+                {
+                    Epochs = epochs ?? o.Epochs, MaxSteps = steps, BatchSize = batch ?? o.BatchSize, LearningRate = lr ?? o.LearningRate,
+                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume,
+                    SampleGridEveryNSteps = report is null ? 0 : 200, SampleGridFolder = report,
+                };
+                return (ctx.Generative.Trainers.Gan(o).Fit(BuiltInData.Images(ctx, data, PixelScale.MinusOneToOne, limit), progress, cancel), null);
+            }
+            case "vae":
+            {
+                var o = nano ? VaeOptions.Nano : VaeOptions.Small;
+                var architecture = arch switch { null or "mlp" => VaeArchitecture.Mlp, "conv" => VaeArchitecture.Conv, _ => throw new CliException($"--arch for a VAE is mlp or conv, not '{arch}'.") };
+                o = o with
+                {
+                    Architecture = architecture, Epochs = epochs ?? o.Epochs, MaxSteps = steps, BatchSize = batch ?? o.BatchSize, LearningRate = lr ?? o.LearningRate,
+                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume,
+                };
+                var vae = ctx.Generative.Trainers.Vae(o).Fit(BuiltInData.Images(ctx, data, PixelScale.ZeroToOne, limit), null, progress, cancel);
+                if (report is not null)
+                    using (var samples = vae.Sample(64, ctx.Seed))
+                        ImageGrid.Save(Path.Combine(report, "samples-final.png"), samples);
+                return (vae, null);
+            }
+            case "diffusion":
+            {
+                var o = (nano ? DiffusionOptions.Nano : DiffusionOptions.Small) with { LabelColumn = conditional ? "Label" : null };
+                o = o with
+                {
+                    Epochs = epochs ?? o.Epochs, MaxSteps = steps, BatchSize = batch ?? o.BatchSize, LearningRate = lr ?? o.LearningRate,
+                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume,
+                    SampleGridEveryNSteps = report is null ? 0 : 500, SampleGridFolder = report,
+                };
+                return (ctx.Generative.Trainers.Diffusion(o).Fit(BuiltInData.Images(ctx, data, PixelScale.MinusOneToOne, limit), progress, cancel), null);
+            }
+            case "lm":
+            {
+                var o = nano ? CausalLMOptions.Nano : new CausalLMOptions();
+                var architecture = arch switch { null or "gpt" => LanguageModelArchitecture.Gpt, "lstm" => LanguageModelArchitecture.Lstm, _ => throw new CliException($"--arch for a language model is gpt or lstm, not '{arch}'.") };
+                var tokenizer = r.GetValue(Tokenizer) switch { "char" => TokenizerKind.Char, "bpe" => TokenizerKind.Bpe, var t => throw new CliException($"--tokenizer is char or bpe, not '{t}'.") };
+                int context = r.GetValue(Context) ?? o.TrainingContextLength;
+                long maxSteps = steps ?? o.MaxSteps;
+                o = o with
+                {
+                    Architecture = architecture, TokenizerKind = tokenizer, BpeVocabularySize = r.GetValue(VocabularySize),
+                    Gpt = o.Gpt with { ContextLength = Math.Max(o.Gpt.ContextLength, context) }, TrainingContextLength = context,
+                    MaxSteps = maxSteps, WarmupSteps = Math.Min(o.WarmupSteps, maxSteps / 10), ValidateEveryNSteps = Math.Max(1, maxSteps / 4),
+                    BatchSize = batch ?? o.BatchSize, LearningRate = lr ?? o.LearningRate,
+                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume,
+                };
+                // Every 10th document is held out for validation; a corpus of fewer than 10 documents
+                // (one text file, say) trains on everything without validation.
+                var docs = BuiltInData.Documents(ctx, data, limit);
+                var train = docs.Length < 10 ? docs : docs.Where((_, i) => i % 10 != 9).ToArray();
+                var validation = docs.Length < 10 ? null : BuiltInData.Text(docs.Where((_, i) => i % 10 == 9));
+                var lm = ctx.Generative.Trainers.CausalLM(o).Fit(BuiltInData.Text(train), validation, progress, cancel);
+                // A sample for the report, started from end-of-text, or else from the corpus's first character.
+                var start = lm.Generator.EndOfTextId is null ? docs[0].EnumerateRunes().First().ToString() : "";
+                var sample = lm.Generate(start, new GenerationOptions { MaxNewTokens = 200, Temperature = 0.8, TopK = 40, Seed = ctx.Seed });
+                return (lm, start + sample.Text);
+            }
+            default:
+            {
+                var o = new ImageClassifierOptions { Epochs = epochs ?? 2 };
+                var images = BuiltInData.Images(ctx, data, PixelScale.ZeroToOne, limit);
+                return (ctx.Generative.Trainers.ImageClassifier(o).Fit(images, null, progress, cancel), null);
+            }
+        }
+    }
+}

