@@ -31,6 +31,9 @@ smoke EngineVae
 smoke FashionMnistGan
 smoke FortunesGpt '*-samples.txt'
 
+# The packed packages, used from a fresh project outside the solution.
+if ! bash scripts/package-test.sh; then echo "package test FAILED"; status=1; fi
+
 awk '/(Passed|Failed)! +- Failed:/ {
        gsub(/,/, ""); for (i = 1; i <= NF; i++) {
          if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }

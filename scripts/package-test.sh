@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Packs Aigc.Torch, Aigc.MLNet and the aigc tool, then builds and runs a fresh console project
+# outside the solution that references the packages from a local folder feed (as a user would),
+# trains a tiny model, saves, loads and generates; and installs the tool from the same feed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+feed="$work/feed"
+for project in src/Aigc.Torch src/Aigc.MLNet src/Aigc.Cli; do
+  dotnet pack "$project" -c Release -o "$feed" -nologo -v quiet
+done
+# The global package cache keys on the version: drop any earlier 0.1.0 of ours.
+rm -rf "${NUGET_PACKAGES:-$HOME/.nuget/packages}"/aigc.*
+
+app="$work/app"
+mkdir -p "$app"
+cat > "$app/nuget.config" <<XML
+<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <packageSources>
+    <clear />
+    <add key="local" value="$feed" />
+    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+  </packageSources>
+</configuration>
+XML
+cat > "$app/Consumer.csproj" <<XML
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <OutputType>Exe</OutputType>
+    <TargetFramework>net10.0</TargetFramework>
+    <ImplicitUsings>enable</ImplicitUsings>
+    <Nullable>enable</Nullable>
+  </PropertyGroup>
+  <ItemGroup>
+    <PackageReference Include="Aigc.MLNet" Version="0.1.0" />
+  </ItemGroup>
+</Project>
+XML
+cp "$root/tests/PackageConsumer/Program.cs" "$app/Program.cs"
+(cd "$app" && dotnet run -c Release -nologo -v quiet) | tee "$work/out.txt"
+grep -q '^ok:' "$work/out.txt"
+test -s "$app/consumer-samples.png"
+
+dotnet tool install Aigc.Cli --tool-path "$work/tool" --add-source "$feed" --version 0.1.0 >/dev/null
+"$work/tool/aigc" info "$app/consumer.aigc" | grep -q vae
+echo "package test: the packed library trained, saved, loaded and generated; the packed tool read the model"
