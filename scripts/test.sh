@@ -29,6 +29,7 @@ smoke() {
 smoke FashionMnistVae
 smoke EngineVae
 smoke FashionMnistGan
+smoke FashionMnistDiffusion
 smoke FortunesGpt '*-samples.txt'
 
 # The packed packages, used from a fresh project outside the solution.

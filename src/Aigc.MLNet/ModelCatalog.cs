@@ -58,7 +58,7 @@ public sealed class ModelCatalog
         {
             return loader(package, _context);
         }
-        catch (Exception e) when (e is InvalidDataException or ArgumentException or System.Text.Json.JsonException or Torch.TorchException)
+        catch (Exception e) when (e is InvalidDataException or ArgumentException or System.Text.Json.JsonException or Torch.TorchException or OverflowException)
         {
             throw new ModelFileException(path, $"the '{package.Manifest.Family}' model cannot be rebuilt from this file: {e.Message}", e);
         }

@@ -152,6 +152,8 @@ public sealed class DiffusionTransformer : ISavableModel, IDisposable
         var options = json.Deserialize<DiffusionOptions>(ModelFile.Json) ?? throw new InvalidDataException("Diffusion options are missing.");
         options.Validate();
         var shape = FamilyFiles.ReadShape(json, "Diffusion", divisibleBy4: false);
+        int? classes = options.LabelColumn is null ? null : options.NumClasses;
+        FamilyFiles.CheckSize(package, UNet.CountParameters(options.UNet, shape.C, classes), "Diffusion");
         var net = FamilyFiles.LoadWeights(new UNet(options.UNet, shape.C, shape.H, shape.W, options.LabelColumn is null ? null : options.NumClasses),
             package, context.Device, "Diffusion");
         return new DiffusionTransformer(context, net, options, shape, package.Manifest.Training);

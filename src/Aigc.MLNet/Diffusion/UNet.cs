@@ -165,6 +165,34 @@ public sealed class UNet : Module
     /// <summary>The architecture.</summary>
     public UNetOptions Options { get; }
 
+    /// <summary>The number of weight values a U-Net of this shape has, computed without building it
+    /// (checked against a model file before any allocation).</summary>
+    public static long CountParameters(UNetOptions o, int channels, int? numClasses)
+    {
+        checked
+        {
+            long b = o.BaseChannels, t = 4 * b;
+            long Conv(long i, long k, long n) => i * n * k * k + n;
+            long Res(long i, long n) => 2 * i + Conv(i, 3, n) + (t * n + n) + 2 * n + Conv(n, 3, n) + (i == n ? 0 : Conv(i, 1, n));
+            var widths = o.ChannelMultipliers.Select(m => b * m).ToArray();
+            long total = (b * t + t) + (t * t + t) + (numClasses is { } k ? (k + 1) * t : 0) + Conv(channels, 3, b);
+            long ch = b;
+            for (int i = 0; i < widths.Length; i++)
+            {
+                for (int j = 0; j < o.ResBlocksPerLevel; j++, ch = widths[i]) total += Res(ch, widths[i]);
+                if (i < widths.Length - 1) total += Conv(widths[i], 3, widths[i]);
+            }
+            total += 2 * Res(ch, ch) + (o.MidAttention ? 2 * ch + (ch * 3 * ch + 3 * ch) + (ch * ch + ch) : 0);
+            for (int i = widths.Length - 1; i >= 0; i--)
+            {
+                total += Res(ch + widths[i], widths[i]) + (o.ResBlocksPerLevel - 1) * Res(widths[i], widths[i]);
+                ch = widths[i];
+                if (i > 0) total += Conv(ch, 3, ch);
+            }
+            return total + 2 * ch + Conv(ch, 3, channels);
+        }
+    }
+
     /// <summary>Image channels.</summary>
     public int Channels { get; }
 

@@ -156,6 +156,9 @@ public sealed class CausalLMTransformer : ISavableModel, IDisposable
         int vocabulary = json["vocabularySize"]?.GetValue<int>() ?? throw new InvalidDataException("The vocabulary size is missing.");
         if (vocabulary < tokenizer.VocabularySize || vocabulary > 1 << 22)
             throw new InvalidDataException($"The vocabulary size {vocabulary} does not fit the tokenizer's {tokenizer.VocabularySize} tokens.");
+        FamilyFiles.CheckSize(package, options.Architecture == LanguageModelArchitecture.Gpt
+            ? GptModel.CountParameters(options.Gpt, vocabulary)
+            : LstmLanguageModel.CountParameters(options.Lstm, vocabulary), "Language model");
         var model = FamilyFiles.LoadWeights(CreateModule(options, vocabulary), package, context.Device, "Language model");
         return new CausalLMTransformer(context, model, tokenizer, options, package.Manifest.Training);
     }

@@ -87,6 +87,17 @@ public sealed class GptModel : LanguageModule
     /// <summary>The architecture.</summary>
     public GptOptions Options { get; }
 
+    /// <summary>The number of weight values a model of this shape has, computed without building it
+    /// (checked against a model file before any allocation).</summary>
+    public static long CountParameters(GptOptions o, int vocabularySize)
+    {
+        long c = o.EmbeddingDim, bias = o.Bias ? 1 : 0;
+        long norm = c * (1 + bias);
+        long attention = 3 * c * c + 3 * c * bias + c * c + c * bias;
+        long mlp = 4 * c * c + 4 * c * bias + 4 * c * c + c * bias;
+        return checked((vocabularySize + (long)o.ContextLength) * c + o.Layers * (2 * norm + attention + mlp) + norm);
+    }
+
     /// <inheritdoc />
     public override int VocabularySize { get; }
 

@@ -35,6 +35,14 @@ public sealed class LstmLanguageModel : LanguageModule
     /// <summary>The architecture.</summary>
     public LstmOptions Options { get; }
 
+    /// <summary>The number of weight values a model of this shape has, computed without building it.</summary>
+    public static long CountParameters(LstmOptions o, int vocabularySize)
+    {
+        long e = o.EmbeddingDim, h = o.HiddenSize;
+        long layers = 4 * h * (e + h + 2) + (o.Layers - 1) * 4 * h * (h + h + 2);
+        return checked(vocabularySize * e + layers + h * vocabularySize + vocabularySize);
+    }
+
     /// <inheritdoc />
     public override int VocabularySize { get; }
 

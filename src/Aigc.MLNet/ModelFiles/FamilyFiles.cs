@@ -30,6 +30,16 @@ internal static class FamilyFiles
     private static int Int(JsonObject o, string name, string family) =>
         o[name] is JsonValue v && v.TryGetValue(out int i) ? i : throw new InvalidDataException($"{family} option '{name}' is missing.");
 
+    /// <summary>Checks, before a network is built, that its options describe exactly as many values as
+    /// the file's weights hold — so a hostile manifest cannot make the constructor allocate more
+    /// memory than the file itself provides.</summary>
+    public static void CheckSize(ModelPackage package, long expectedValues, string family)
+    {
+        long values = package.Weights.Values.Sum(t => t.NumberOfElements);
+        if (values != expectedValues)
+            throw new InvalidDataException($"{family} options describe {expectedValues} weight values, but the file holds {values}.");
+    }
+
     /// <summary>Loads <paramref name="package"/>'s weights into <paramref name="module"/> and moves it to
     /// the device; on a mismatch the module is disposed and the error names the family.</summary>
     public static T LoadWeights<T>(T module, ModelPackage package, Device device, string family) where T : Module

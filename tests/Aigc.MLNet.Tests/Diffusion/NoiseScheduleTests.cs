@@ -64,4 +64,14 @@ public class NoiseScheduleTests
         using var scope = DisposeScope.Enter();
         Assert.Throws<ArgumentOutOfRangeException>(() => s.AddNoise(Tensor.Zeros(1, 1, 2, 2), Tensor.Zeros(1, 1, 2, 2), [10]));
     }
+
+    [Theory]
+    [InlineData(1, null, false, 1)]
+    [InlineData(3, 10, true, 2)]
+    public void UNet_CountParameters_MatchesTheBuiltNetwork(int channels, int? classes, bool attention, int blocks)
+    {
+        var o = UNetOptions.Nano with { MidAttention = attention, ResBlocksPerLevel = blocks, ChannelMultipliers = [1, 2, 3] };
+        using var net = new UNet(o, channels, 16, 16, classes);
+        Assert.Equal(UNet.CountParameters(o, channels, classes), net.ParameterCount());
+    }
 }

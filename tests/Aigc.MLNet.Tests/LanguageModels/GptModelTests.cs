@@ -137,4 +137,15 @@ public class GptModelTests
         long c = 16, layer = 2 * 2 * c + (3 * c * c + 3 * c) + (c * c + c) + (4 * c * c + 4 * c) + (4 * c * c + c);
         Assert.Equal(13 * c + 24 * c + 2 * layer + 2 * c, model.ParameterCount());
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void CountParameters_MatchesTheBuiltNetworks(bool bias)
+    {
+        var gpt = new GptOptions { Layers = 3, Heads = 2, EmbeddingDim = 12, ContextLength = 9, Bias = bias };
+        using (var m = new GptModel(gpt, 17)) Assert.Equal(GptModel.CountParameters(gpt, 17), m.ParameterCount());
+        var lstm = new LstmOptions { EmbeddingDim = 5, HiddenSize = 7, Layers = 3 };
+        using (var m = new LstmLanguageModel(lstm, 11)) Assert.Equal(LstmLanguageModel.CountParameters(lstm, 11), m.ParameterCount());
+    }
 }
