@@ -10,7 +10,10 @@ namespace Aigc.MLNet.LanguageModels;
 /// </summary>
 public sealed record GenerationOptions
 {
-    /// <summary>The most tokens to generate (at least 1).</summary>
+    /// <summary>The largest <see cref="MaxNewTokens"/> accepted (2^20), so a mistyped count cannot run for days.</summary>
+    public const int MaxTokensLimit = 1 << 20;
+
+    /// <summary>The most tokens to generate, in [1, <see cref="MaxTokensLimit"/>].</summary>
     public int MaxNewTokens { get; init; } = 128;
 
     /// <summary>Sample (true) or take the most likely token (false).</summary>
@@ -69,7 +72,7 @@ public sealed record GenerationOptions
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first bad option.</summary>
     public void Validate()
     {
-        if (MaxNewTokens < 1) throw new ArgumentOutOfRangeException(nameof(MaxNewTokens), MaxNewTokens, "must be at least 1 token");
+        if (MaxNewTokens is < 1 or > MaxTokensLimit) throw new ArgumentOutOfRangeException(nameof(MaxNewTokens), MaxNewTokens, $"must be in [1, {MaxTokensLimit}]");
         if (!(Temperature >= 0) || double.IsInfinity(Temperature)) throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "must be a finite number >= 0");
         if (TopK < 0) throw new ArgumentOutOfRangeException(nameof(TopK), TopK, "must be >= 0 (0 disables it)");
         if (!(TopP > 0 && TopP <= 1)) throw new ArgumentOutOfRangeException(nameof(TopP), TopP, "must be in (0, 1]");

@@ -57,6 +57,8 @@ public sealed class Batcher
 
         private DataViewRowCursor? _bound;
 
+        protected long CurrentRow => _bound?.Position ?? -1;
+
         public void Bind(DataViewRowCursor cursor)
         {
             if (ReferenceEquals(_bound, cursor)) return;
@@ -104,10 +106,24 @@ public sealed class Batcher
             _getter(ref _row);
             if (_row.Length != _size)
                 throw new InvalidDataException($"Column '{Column.Name}' should hold {_size} values per row ({Column.Type}); a row has {_row.Length}.");
+            CheckFinite(_row);
             _row.CopyTo(_buffer.AsSpan(row * _size, _size));
         }
 
         public override Tensor ToTensor(int rows, Device device) =>
             Place(Tensor.FromArray<T>(_buffer.AsSpan(0, rows * _size), [rows, .. _dims]), device);
+
+        // NaN or infinite inputs would only surface later as a diverged loss; name the row instead.
+        private void CheckFinite(T[] values)
+        {
+            bool bad = values switch
+            {
+                float[] f => f.Any(v => !float.IsFinite(v)),
+                double[] d => d.Any(v => !double.IsFinite(v)),
+                _ => false,
+            };
+            if (bad)
+                throw new InvalidDataException($"Column '{Column.Name}' holds NaN or infinity (row {CurrentRow} in the order read, which is shuffled when training shuffles); clean or drop such rows before training.");
+        }
     }
 }
