@@ -48,7 +48,21 @@ public static class IdxFile
     }
 
     /// <summary>Reads an uncompressed IDX stream.</summary>
+    /// <exception cref="InvalidDataException">The stream is not a valid unsigned-byte IDX file, or ends early.</exception>
     public static IdxArray Read(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        try
+        {
+            return ReadChecked(stream);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException("file ends before the data its header declares (truncated?)", e);
+        }
+    }
+
+    private static IdxArray ReadChecked(Stream stream)
     {
         Span<byte> head = stackalloc byte[4];
         stream.ReadExactly(head);

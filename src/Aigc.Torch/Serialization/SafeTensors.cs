@@ -172,6 +172,7 @@ public static class SafeTensors
     private static (List<SafeTensorsEntry>, Dictionary<string, string>) ParseHeader(byte[] json, string path)
     {
         JsonDocument doc;
+        if (!System.Text.Unicode.Utf8.IsValid(json)) throw new SafeTensorsException(path, "header is not valid UTF-8");
         try
         {
             doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 8 });
