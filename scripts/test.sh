@@ -32,6 +32,9 @@ smoke FashionMnistGan
 smoke FashionMnistDiffusion
 smoke FortunesGpt '*-samples.txt'
 
+# Every C# block in README.md and docs/ compiles against the library.
+if ! python3 scripts/check-doc-snippets.py; then echo "doc snippets FAILED"; status=1; fi
+
 # The packed packages, used from a fresh project outside the solution.
 if ! bash scripts/package-test.sh; then echo "package test FAILED"; status=1; fi
 
