@@ -55,6 +55,22 @@ public sealed class CliTests : IDisposable
         Assert.True(metrics.GetProperty("psnr_db").GetDouble() > 0);
     }
 
+    [Theory]
+    [InlineData("gan")]
+    [InlineData("diffusion")]
+    public void ConditionalImageGenerators_TrainAndGenerateLabelledImages(string family)
+    {
+        var train = Run("train", family, "--data", "fashion-mnist-test", "--preset", "nano", "--steps", "3", "--limit", "128", "--conditional",
+            "--out", P($"{family}.aigc"), "--device", "cpu");
+        Assert.True(train.Code == 0, train.Out + train.Err);
+        var gen = Run("generate", P($"{family}.aigc"), "--count", "2", "--label", "7", "--sampling-steps", "3", "--out", P(family), "--device", "cpu");
+        Assert.True(gen.Code == 0, gen.Err);
+        Assert.True(File.Exists(P($"{family}/image-001.png")));
+        var bad = Run("generate", P($"{family}.aigc"), "--count", "1", "--label", "12", "--out", P(family), "--device", "cpu");
+        Assert.Equal(1, bad.Code);
+        Assert.StartsWith("error: ", bad.Err);
+    }
+
     [Fact]
     public void LanguageModel_TrainsOnAText_AndGenerates()
     {
