@@ -87,6 +87,28 @@ public sealed class GptModel : LanguageModule
     /// <summary>The architecture.</summary>
     public GptOptions Options { get; }
 
+    /// <summary>Loads weights saved in Hugging Face's GPT-2 layout (e.g. a converted
+    /// <c>model.safetensors</c>): an optional "transformer." prefix is dropped, Conv1D weights
+    /// (<c>c_attn</c>, <c>c_proj</c>, <c>c_fc</c>, stored (in, out)) are transposed to Linear's (out, in),
+    /// and the tied <c>lm_head.weight</c> and the attention-mask buffers are ignored.</summary>
+    /// <exception cref="ArgumentException">A weight is missing or has the wrong shape for this model.</exception>
+    public void LoadGpt2StateDict(IReadOnlyDictionary<string, Tensor> state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        using var scope = DisposeScope.Enter();
+        var mapped = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (key, value) in state)
+        {
+            var name = key.StartsWith("transformer.", StringComparison.Ordinal) ? key["transformer.".Length..] : key;
+            if (name == "lm_head.weight" || name.EndsWith(".attn.bias", StringComparison.Ordinal) && value.Dim > 1 || name.EndsWith(".attn.masked_bias", StringComparison.Ordinal))
+                continue;
+            bool conv1d = value.Dim == 2 && (name.EndsWith("c_attn.weight", StringComparison.Ordinal) || name.EndsWith("c_proj.weight", StringComparison.Ordinal)
+                                             || name.EndsWith("c_fc.weight", StringComparison.Ordinal));
+            mapped[name] = conv1d ? value.Transpose(0, 1) : value;
+        }
+        LoadStateDict(mapped);
+    }
+
     /// <summary>The number of weight values a model of this shape has, computed without building it
     /// (checked against a model file before any allocation).</summary>
     public static long CountParameters(GptOptions o, int vocabularySize)

@@ -53,6 +53,34 @@ public class GptModelTests
         Assert.True(expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max() < 1e-10);
     }
 
+    [Fact]
+    public void Gpt2Layout_ConvWeightsTransposedAndPrefixed_LoadsToTheSameLogits()
+    {
+        using var f = SafeTensors.Load(Path.Combine(AppContext.BaseDirectory, "Fixtures", "gpt_parity.safetensors"));
+        int Meta(string k) => int.Parse(f.Metadata[k], System.Globalization.CultureInfo.InvariantCulture);
+        var options = new GptOptions { Layers = Meta("layers"), Heads = Meta("heads"), EmbeddingDim = Meta("dim"), ContextLength = Meta("ctx") };
+        using var scope = DisposeScope.Enter();
+        // Rewrite the fixture as Hugging Face stores GPT-2: "transformer." keys, Conv1D (in, out)
+        // weights, a separate lm_head and the causal-mask buffers.
+        var hf = new Dictionary<string, Tensor>();
+        foreach (var (key, value) in f.Tensors.Where(kv => kv.Key.StartsWith("w.", StringComparison.Ordinal)))
+        {
+            var name = key[2..];
+            bool conv = value.Dim == 2 && (name.EndsWith("c_attn.weight") || name.EndsWith("c_proj.weight") || name.EndsWith("c_fc.weight"));
+            hf["transformer." + name] = conv ? value.Transpose(0, 1).Contiguous() : value;
+        }
+        hf["lm_head.weight"] = f.Tensors["w.wte.weight"];
+        for (int i = 0; i < options.Layers; i++) hf[$"transformer.h.{i}.attn.bias"] = Tensor.Ones([1, 1, options.ContextLength, options.ContextLength]).Tril();
+        using var model = new GptModel(options, Meta("vocab"));
+        model.To(Device.Cpu, ScalarType.Float64);
+        model.LoadGpt2StateDict(hf);
+        model.Eval();
+        using var noGrad = Engine.NoGrad();
+        var expected = f.Tensors["logits"].ToArray<double>();
+        var actual = model.Forward(f.Tensors["tokens"]).ToArray<double>();
+        Assert.True(expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max() < 1e-10);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
