@@ -16,7 +16,8 @@ public sealed record PerplexityMetrics(double Loss, double Perplexity, long Toke
 
 /// <summary>
 /// A trained causal language model with its tokenizer. As a transformer it adds a completion column
-/// generated from the prompt column with <see cref="CausalLMOptions.Generation"/>; directly it
+/// generated from the prompt column with <see cref="CausalLMOptions.Generation"/> (seeded with the
+/// context's seed when those options have none, so every read gives the same text); directly it
 /// generates (one prompt, a batch, or a stream) and scores perplexity. Saved with
 /// <c>ctx.Model.Save</c> as family "causal-lm", tokenizer included.
 /// </summary>
@@ -75,8 +76,11 @@ public sealed class CausalLMTransformer : ISavableModel, IDisposable
     {
         ArgumentNullException.ThrowIfNull(input);
         GetOutputSchema(input.Schema);
+        // A pipeline gives the same completion for the same prompt on every read: without a seed of
+        // its own, generation here uses the context's.
+        var options = Options.Generation.Seed is null ? Options.Generation with { Seed = _context.Seed } : Options.Generation;
         return new MappedDataView<string, string>(input, Options.PromptColumn, Options.CompletionColumn, TextDataViewType.Instance,
-            prompt => Generator.Generate(prompt, Options.Generation).Text);
+            prompt => Generator.Generate(prompt, options).Text);
     }
 
     /// <summary>Completes one prompt (default options: <see cref="CausalLMOptions.Generation"/>).</summary>

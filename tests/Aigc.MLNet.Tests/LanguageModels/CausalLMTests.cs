@@ -122,6 +122,19 @@ public class CausalLMTests : IDisposable
         }
         Assert.Equal([lm.Generate("The").Text, lm.Generate("A computer").Text], completions);
         Assert.All(completions, c => Assert.Equal(7, lm.Tokenizer.Encode(c).Length));
+        // Sampled completions are the same on every read of the view.
+        using var sampled = ctx.Generative.Trainers.CausalLM(options with { Generation = new GenerationOptions { MaxNewTokens = 12, Temperature = 1.5 } }).Fit(train);
+        string First(IDataView view)
+        {
+            using var c = view.GetRowCursor(view.Schema);
+            var g = c.GetGetter<string>(view.Schema["Completion"]);
+            string v = "";
+            c.MoveNext();
+            g(ref v);
+            return v;
+        }
+        var sampledView = sampled.Transform(prompts);
+        Assert.Equal(First(sampledView), First(sampledView));
         var missing = Assert.Throws<SchemaMismatchException>(() => lm.Transform(train));
         Assert.Contains("Prompt", missing.Message);
     }
