@@ -13,7 +13,9 @@ public sealed class CrashSafetyTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private Process Start(params string[] extra)
+    private Process Start(params string[] extra) => Start(null, extra);
+
+    private Process Start(System.Text.StringBuilder? output, params string[] extra)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in (string[])[Path.Combine(AppContext.BaseDirectory, "aigc.dll"), "train", "vae", "--data", "fashion-mnist-test", "--limit", "256",
@@ -22,7 +24,7 @@ public sealed class CrashSafetyTests : IDisposable
         psi.Environment["AIGC_NUM_THREADS"] = "1";
         var p = Process.Start(psi)!;
         // Drain both pipes so the child can never block on a full one.
-        p.OutputDataReceived += (_, _) => { };
+        p.OutputDataReceived += (_, e) => { if (e.Data is { } line && output is not null) lock (output) output.AppendLine(line); };
         p.ErrorDataReceived += (_, _) => { };
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
@@ -63,5 +65,22 @@ public sealed class CrashSafetyTests : IDisposable
         Assert.Equal(last + 3, Step(checkpoint));
         Assert.True(File.Exists(Path.Combine(_dir, "m.aigc")));
         using var model = (IDisposable)new Aigc.MLNet.AigcContext(device: Aigc.Torch.Device.Cpu).Model.Load(Path.Combine(_dir, "m.aigc"));
+    }
+
+    [Fact]
+    public void CtrlC_StopsCleanly_WithExitCode130_AndALoadableCheckpoint()
+    {
+        var checkpoint = Path.Combine(_dir, "m.aigc.ckpt");
+        var output = new System.Text.StringBuilder();
+        using var p = Start(output, "--epochs", "1000");
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(checkpoint) && clock.Elapsed < TimeSpan.FromSeconds(20)) Thread.Sleep(10);
+        Assert.True(File.Exists(checkpoint), "no checkpoint appeared");
+        using (var interrupt = Process.Start("kill", ["-INT", p.Id.ToString()])) interrupt.WaitForExit();
+        Assert.True(p.WaitForExit(20_000), "the process did not stop after SIGINT");
+        p.WaitForExit(); // flush the redirected output
+        Assert.Equal(130, p.ExitCode);
+        lock (output) Assert.Contains("stopped after step", output.ToString());
+        Assert.True(Step(checkpoint) > 0);
     }
 }
