@@ -169,7 +169,8 @@ internal static class TrainCommand
             }
             default:
             {
-                var o = new ImageClassifierOptions { Epochs = epochs ?? 2 };
+                var o = new ImageClassifierOptions();
+                o = o with { Epochs = epochs ?? 2, MaxSteps = steps, BatchSize = batch ?? o.BatchSize, LearningRate = lr ?? o.LearningRate };
                 var images = BuiltInData.Images(ctx, data, PixelScale.ZeroToOne, limit);
                 return (ctx.Generative.Trainers.ImageClassifier(o).Fit(images, null, progress, cancel), null);
             }

@@ -38,7 +38,9 @@ public static class GenerationEvaluator
         var shares = new double[k];
         foreach (var p in predicted) shares[p] += 1.0 / predicted.Length;
         double entropy = -shares.Where(s => s > 0).Sum(s => s * Math.Log(s));
-        return new GenerationMetrics(fd, entropy / Math.Log(k), shares, realFeatures.Length, genFeatures.Length);
+        // Rounding can leave the entropy of a one-class histogram a hair below zero.
+        double coverage = Math.Clamp(entropy / Math.Log(k), 0, 1);
+        return new GenerationMetrics(fd, coverage, shares, realFeatures.Length, genFeatures.Length);
     }
 
     /// <summary>The share of generated images the classifier assigns to the class they were generated for.</summary>
