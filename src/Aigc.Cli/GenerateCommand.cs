@@ -31,6 +31,11 @@ internal static class GenerateCommand
     private static readonly Option<int?> NoRepeatNGram = new("--no-repeat-ngram") { Description = "Text: never repeat n-grams of this size" };
     private static readonly Option<int?> Beams = new("--beams") { Description = "Text: beam search with this many beams (greedy)" };
     private static readonly Option<double?> LengthPenalty = new("--length-penalty") { Description = "Text: beam length penalty" };
+    private static readonly Option<double?> FrequencyPenalty = new("--frequency-penalty") { Description = "Text: subtract per earlier occurrence in the output" };
+    private static readonly Option<double?> PresencePenalty = new("--presence-penalty") { Description = "Text: subtract once a token occurs in the output" };
+    private static readonly Option<bool> EarlyStopping = new("--early-stopping") { Description = "Text: end beam search once enough beams are finished" };
+    private static readonly Option<bool> IgnoreEndOfText = new("--ignore-eos") { Description = "Text: keep going past the end-of-text token" };
+    private static readonly Option<bool> NoKvCache = new("--no-kv-cache") { Description = "Text: recompute every step (same text, slower; for comparison)" };
     private static readonly Option<string[]> Stop = new("--stop") { Description = "Text: stop sequence(s)" };
     private static readonly Option<bool> NoStream = new("--no-stream") { Description = "Text: print when done instead of streaming" };
 
@@ -39,7 +44,7 @@ internal static class GenerateCommand
         var command = new Command("generate", "Generate images or text from a saved model")
         {
             ModelPath, Count, Out, Labels, Sampler, SamplingSteps, Eta, Guidance, Prompt, MaxTokens, Temperature, TopK, TopP, MinP,
-            RepetitionPenalty, NoRepeatNGram, Beams, LengthPenalty, Stop, NoStream, CommonOptions.Device, CommonOptions.Seed, CommonOptions.Threads, CommonOptions.Verbose,
+            RepetitionPenalty, NoRepeatNGram, Beams, LengthPenalty, FrequencyPenalty, PresencePenalty, EarlyStopping, IgnoreEndOfText, NoKvCache, Stop, NoStream, CommonOptions.Device, CommonOptions.Seed, CommonOptions.Threads, CommonOptions.Verbose,
         };
         command.SetAction(r => CommonOptions.Guard(r, () => Run(r)));
         return command;
@@ -107,6 +112,11 @@ internal static class GenerateCommand
         if (r.GetValue(NoRepeatNGram) is { } n) g = g with { NoRepeatNGramSize = n };
         if (r.GetValue(Beams) is { } b) g = g with { NumBeams = b, DoSample = b > 1 ? false : g.DoSample };
         if (r.GetValue(LengthPenalty) is { } lp) g = g with { LengthPenalty = lp };
+        if (r.GetValue(FrequencyPenalty) is { } fp) g = g with { FrequencyPenalty = fp };
+        if (r.GetValue(PresencePenalty) is { } pp) g = g with { PresencePenalty = pp };
+        if (r.GetValue(EarlyStopping)) g = g with { EarlyStopping = true };
+        if (r.GetValue(IgnoreEndOfText)) g = g with { StopAtEndOfText = false };
+        if (r.GetValue(NoKvCache)) g = g with { UseKvCache = false };
         if (r.GetValue(Stop) is { Length: > 0 } stops) g = g with { StopSequences = stops };
         g.Validate();
         return g;

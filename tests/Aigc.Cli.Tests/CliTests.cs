@@ -84,6 +84,16 @@ public sealed class CliTests : IDisposable
         Assert.Contains("12 tokens", gen.Err);
         var streamed = Run("generate", P("lm.aigc"), "--prompt", "the", "--max-tokens", "12", "--temperature", "0", "--device", "cpu");
         Assert.Equal(gen.Out, streamed.Out);
+        var uncached = Run("generate", P("lm.aigc"), "--prompt", "the", "--max-tokens", "12", "--temperature", "0", "--no-kv-cache", "--no-stream", "--device", "cpu");
+        Assert.Equal(gen.Out, uncached.Out);
+        var options = GenerateCommand.TextOptions(Cli.Create().Parse(["generate", "m", "--top-k", "5", "--top-p", "0.9", "--min-p", "0.1", "--repetition-penalty", "1.3",
+            "--frequency-penalty", "0.5", "--presence-penalty", "0.2", "--no-repeat-ngram", "3", "--beams", "2", "--length-penalty", "0.7", "--early-stopping",
+            "--stop", "\n", "--stop", "END", "--ignore-eos", "--max-tokens", "9"]), new Aigc.MLNet.LanguageModels.GenerationOptions(), 4);
+        Assert.Equal((5, 0.9, 0.1, 1.3, 0.5, 0.2, 3, 2, 0.7, true, false, 9, 4), (options.TopK, options.TopP, options.MinP, options.RepetitionPenalty,
+            options.FrequencyPenalty, options.PresencePenalty, options.NoRepeatNGramSize, options.NumBeams, options.LengthPenalty, options.EarlyStopping,
+            options.DoSample, options.MaxNewTokens, options.Seed));
+        Assert.Equal(["\n", "END"], options.StopSequences);
+        Assert.False(options.StopAtEndOfText);
     }
 
     [Fact]
