@@ -174,6 +174,26 @@ public class DiffusionTests(OverfitDiffusionFixture fixture) : IClassFixture<Ove
     }
 }
 
+/// <summary>RGB images at 32x32 (the other size the U-Net is meant for) train and sample with the
+/// right shape, and the schedule options (cosine, three levels) work together.</summary>
+public class RgbDiffusionTests
+{
+    [Fact]
+    public void Rgb32_TrainsAndSamplesWithTheRightShape()
+    {
+        var ctx = new AigcContext(seed: 5, device: Device.Cpu);
+        var rand = new Random(2);
+        var images = new ArrayDataView([("Image", new VectorDataViewType(NumberDataViewType.Single, 3, 32, 32),
+            Enumerable.Range(0, 16).Select(_ => Enumerable.Range(0, 3 * 32 * 32).Select(_ => (float)rand.NextDouble() * 2 - 1).ToArray()).ToArray())]);
+        var options = DiffusionOptions.Nano with { Schedule = NoiseScheduleKind.Cosine, BatchSize = 8, MaxSteps = 2, UNet = UNetOptions.Nano with { ChannelMultipliers = [1, 2, 2], MidAttention = true } };
+        using var model = ctx.Generative.Trainers.Diffusion(options).Fit(images);
+        Assert.Equal((3, 32, 32), model.ImageShape);
+        using var samples = model.Generate(2, seed: 1, options: new SamplingOptions { Steps = 3 });
+        Assert.Equal([2L, 3, 32, 32], samples.Shape);
+        Assert.All(samples.ToArray<float>(), v => Assert.InRange(v, -1f, 1f));
+    }
+}
+
 /// <summary>Class-conditional training with label dropout, and classifier-free guidance at sampling.</summary>
 public class ConditionalDiffusionTests
 {
