@@ -86,6 +86,9 @@ internal static class CommonOptions
         return model;
     }
 
+    /// <summary>Labels 0, 1, …, classes − 1, 0, 1, … for <paramref name="count"/> images of a conditional model.</summary>
+    public static long[] CycleLabels(int count, int classes) => Enumerable.Range(0, count).Select(i => (long)(i % classes)).ToArray();
+
     public static void PrintTable(string title, IEnumerable<(string Name, string Value)> rows)
     {
         var table = new Table().Title(Markup.Escape(title)).AddColumn("").AddColumn("");

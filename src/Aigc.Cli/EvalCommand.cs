@@ -79,8 +79,8 @@ internal static class EvalCommand
                 int seed = r.GetValue(CommonOptions.Seed);
                 var generated = model switch
                 {
-                    GanTransformer gan => gan.Generate(count, seed, gan.IsConditional ? Classes(count, gan.Options.NumClasses) : null),
-                    DiffusionTransformer d => d.Generate(count, seed, d.IsConditional ? Classes(count, d.Options.NumClasses) : null),
+                    GanTransformer gan => gan.Generate(count, seed, gan.IsConditional ? CommonOptions.CycleLabels(count, gan.Options.NumClasses) : null),
+                    DiffusionTransformer d => d.Generate(count, seed, d.IsConditional ? CommonOptions.CycleLabels(count, d.Options.NumClasses) : null),
                     _ => throw new CliException("This model cannot be evaluated."),
                 };
                 var g = ctx.Generative.Evaluators.EvaluateGeneration(real, generated, classifier, generatedRange: PixelRange.MinusOneToOne);
@@ -96,6 +96,4 @@ internal static class EvalCommand
             metrics.Select(m => (m.Key, m.Value.ToString("G6", CultureInfo.InvariantCulture))));
         return 0;
     }
-
-    private static long[] Classes(int count, int classes) => Enumerable.Range(0, count).Select(i => (long)(i % classes)).ToArray();
 }

@@ -65,7 +65,7 @@ internal static class GenerateCommand
         switch (model)
         {
             case GanTransformer gan:
-                images = gan.Generate(count, seed, gan.IsConditional ? labels ?? Cycle(count, gan.Options.NumClasses) : labels);
+                images = gan.Generate(count, seed, gan.IsConditional ? labels ?? CommonOptions.CycleLabels(count, gan.Options.NumClasses) : labels);
                 break;
             case DiffusionTransformer diffusion:
                 var sampling = diffusion.Options.Sampling with
@@ -76,7 +76,7 @@ internal static class GenerateCommand
                 {
                     Steps = r.GetValue(SamplingSteps) ?? sampling.Steps, Eta = r.GetValue(Eta) ?? sampling.Eta, GuidanceScale = r.GetValue(Guidance) ?? sampling.GuidanceScale,
                 };
-                images = diffusion.Generate(count, seed, diffusion.IsConditional ? labels ?? Cycle(count, diffusion.Options.NumClasses) : labels, sampling);
+                images = diffusion.Generate(count, seed, diffusion.IsConditional ? labels ?? CommonOptions.CycleLabels(count, diffusion.Options.NumClasses) : labels, sampling);
                 break;
             default:
                 if (labels is not null) throw new CliException("A VAE takes no labels.");
@@ -96,8 +96,6 @@ internal static class GenerateCommand
         }
         return 0;
     }
-
-    private static long[] Cycle(int count, int classes) => Enumerable.Range(0, count).Select(i => (long)(i % classes)).ToArray();
 
     /// <summary>The model's default generation settings overridden by the command line.</summary>
     internal static GenerationOptions TextOptions(ParseResult r, GenerationOptions defaults, int seed)

@@ -104,22 +104,16 @@ internal sealed class BeamSearch(TextGenerator generator, long[] prompt, bool tr
     {
         state?.Dispose();
         state = null;
-        using var noGrad = Engine.NoGrad();
-        using var scope = DisposeScope.Enter();
-        var (tokens, valid) = generator.Pad(live.Select(h => h.Context).ToArray());
-        var (logits, s) = generator.Model.Prefill(tokens, valid);
-        state = s;
-        return logits.To(Device.Cpu, ScalarType.Float32).ToArray<float>();
+        (var logits, state) = generator.Prefill(live.Select(h => h.Context).ToArray());
+        return logits;
     }
 
     private float[] Continue(List<Hypothesis> live, List<long> parentRows, ref DecodingState? state)
     {
         if (!options.UseKvCache || state is null || state.IsFull) return Prefill(live, ref state);
-        using var noGrad = Engine.NoGrad();
-        using var scope = DisposeScope.Enter();
-        state.Reorder(Tensor.FromArray(parentRows.ToArray(), parentRows.Count).To(generator.Device));
-        var tokens = Tensor.FromArray(live.Select(h => h.Context[^1]).ToArray(), live.Count).To(generator.Device);
-        return generator.Model.Decode(tokens, state).To(Device.Cpu, ScalarType.Float32).ToArray<float>();
+        using (var scope = DisposeScope.Enter())
+            state.Reorder(Tensor.FromArray(parentRows.ToArray(), parentRows.Count).To(generator.Device));
+        return generator.DecodeNext(live.Select(h => h.Context).ToArray(), state);
     }
 
     private static double[] LogSoftmax(ReadOnlySpan<float> logits)

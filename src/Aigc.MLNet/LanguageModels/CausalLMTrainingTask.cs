@@ -65,7 +65,10 @@ internal sealed class CausalLMTrainingTask : ITrainingTask, IDisposable
     /// <summary>The mean next-token loss over windows of <paramref name="windows"/> (in order, at most <paramref name="maxWindows"/>).</summary>
     internal static double MeanLoss(LanguageModule model, IDataView windows, int batchSize, int? maxWindows, Device device, bool mixedPrecision)
     {
-        model.Eval();
+        // Restore the caller's mode: a loaded model stays in evaluation mode (concurrent generation
+        // on it must never see dropout switched on).
+        bool wasTraining = model.Training;
+        if (wasTraining) model.Eval();
         try
         {
             using var noGrad = Engine.NoGrad();
@@ -90,7 +93,7 @@ internal sealed class CausalLMTrainingTask : ITrainingTask, IDisposable
         }
         finally
         {
-            model.Train();
+            if (wasTraining) model.Train();
         }
     }
 

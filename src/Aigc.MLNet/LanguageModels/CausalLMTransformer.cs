@@ -114,7 +114,6 @@ public sealed class CausalLMTransformer : ISavableModel, IDisposable
         int window = Options.WindowLength + 1;
         var windows = new TokenWindowDataView(tokens, window, stride: window - 1);
         double loss = CausalLMTrainingTask.MeanLoss(Model, windows, 32, null, _context.Device, Options.MixedPrecision);
-        Model.Eval();
         return new PerplexityMetrics(loss, Math.Exp(loss), windows.GetRowCount()!.Value * (window - 1));
     }
 

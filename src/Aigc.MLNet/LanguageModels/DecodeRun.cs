@@ -1,5 +1,3 @@
-using Aigc.Torch;
-
 namespace Aigc.MLNet.LanguageModels;
 
 /// <summary>
@@ -68,29 +66,18 @@ internal sealed class DecodeRun : IDisposable
     }
 
     // Feeds every row's newest token (finished rows repeat theirs; their outputs are ignored).
-    private void Advance()
-    {
-        using var noGrad = Engine.NoGrad();
-        using var scope = DisposeScope.Enter();
-        var tokens = Tensor.FromArray(_rows.Select(r => r.Context[^1]).ToArray(), _rows.Length).To(_generator.Device);
-        _logits = ToHost(_generator.Model.Decode(tokens, _state!));
-    }
+    private void Advance() => _logits = _generator.DecodeNext(Contexts, _state!);
 
-    // Runs each row's newest tokens (at most the context) from scratch: the first step, every step
-    // without the cache, and every step once the context is full.
+    // Runs each row's newest tokens from scratch: the first step, every step without the cache, and
+    // every step once the context is full.
     private void Refill()
     {
         _state?.Dispose();
         _state = null;
-        using var noGrad = Engine.NoGrad();
-        using var scope = DisposeScope.Enter();
-        var (tokens, valid) = _generator.Pad(_rows.Select(r => r.Context).ToArray());
-        var (logits, state) = _generator.Model.Prefill(tokens, valid);
-        _state = state;
-        _logits = ToHost(logits);
+        (_logits, _state) = _generator.Prefill(Contexts);
     }
 
-    private static float[] ToHost(Tensor logits) => logits.To(Device.Cpu, ScalarType.Float32).ToArray<float>();
+    private List<long>[] Contexts => _rows.Select(r => r.Context).ToArray();
 
     public void Dispose()
     {

@@ -76,16 +76,18 @@ internal sealed class TextAccumulator
     private bool FindStop(int changedFrom)
     {
         if (_longestStop == 0) return false;
+        // Only the new text and the end of the old one can hold a new match; copying just that tail
+        // keeps each token O(stop length) instead of O(text length).
         int from = Math.Max(0, changedFrom - _longestStop + 1);
-        var text = _text.ToString();
+        var tail = _text.ToString(from, _text.Length - from);
         int cut = -1;
         foreach (var stop in _stops)
         {
-            int i = text.IndexOf(stop, from, StringComparison.Ordinal);
+            int i = tail.IndexOf(stop, StringComparison.Ordinal);
             if (i >= 0 && (cut < 0 || i < cut)) cut = i;
         }
         if (cut < 0) return false;
-        _text.Length = cut;
+        _text.Length = from + cut;
         Stopped = true;
         return true;
     }

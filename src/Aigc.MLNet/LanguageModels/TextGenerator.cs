@@ -114,9 +114,31 @@ public sealed class TextGenerator
             if (update.Text.Length > 0) yield return update.Text;
     }
 
+    /// <summary>Runs each row's newest tokens (at most the context) from scratch: the next-token logits
+    /// on the host, (rows × vocabulary), and the state to continue from.</summary>
+    internal (float[] Logits, DecodingState State) Prefill(IReadOnlyList<List<long>> rows)
+    {
+        using var noGrad = Engine.NoGrad();
+        using var scope = DisposeScope.Enter();
+        var (tokens, valid) = Pad(rows);
+        var (logits, state) = Model.Prefill(tokens, valid);
+        return (ToHost(logits), state);
+    }
+
+    /// <summary>Feeds each row's newest token through <paramref name="state"/>; the next-token logits on the host.</summary>
+    internal float[] DecodeNext(IReadOnlyList<List<long>> rows, DecodingState state)
+    {
+        using var noGrad = Engine.NoGrad();
+        using var scope = DisposeScope.Enter();
+        var tokens = Tensor.FromArray(rows.Select(r => r[^1]).ToArray(), rows.Count).To(Device);
+        return ToHost(Model.Decode(tokens, state));
+    }
+
+    private static float[] ToHost(Tensor logits) => logits.To(Torch.Device.Cpu, ScalarType.Float32).ToArray<float>();
+
     /// <summary>Left-pads the newest tokens of each row (at most the context) into (B, T) on the
     /// device, with a Bool mask of real tokens, or null when every row has the same length.</summary>
-    internal (Tensor Tokens, Tensor? Valid) Pad(IReadOnlyList<List<long>> rows)
+    private (Tensor Tokens, Tensor? Valid) Pad(IReadOnlyList<List<long>> rows)
     {
         int ctx = Model.ContextLength ?? int.MaxValue;
         var windows = rows.Select(r => r.Count > ctx ? r.GetRange(r.Count - ctx, ctx) : r).ToArray();
