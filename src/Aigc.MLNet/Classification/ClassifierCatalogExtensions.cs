@@ -9,6 +9,6 @@ public static class ClassifierCatalogExtensions
     public static ImageClassifierTrainer ImageClassifier(this GenerativeCatalog.GenerativeTrainers trainers, ImageClassifierOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(trainers);
-        return new ImageClassifierTrainer(trainers.Context, options ?? new ImageClassifierOptions());
+        return new ImageClassifierTrainer(trainers.Catalog, options ?? new ImageClassifierOptions());
     }
 }

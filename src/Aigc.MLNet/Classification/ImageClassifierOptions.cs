@@ -25,6 +25,11 @@ public sealed record ImageClassifierOptions
     /// <summary>Adam's learning rate.</summary>
     public double LearningRate { get; init; } = 1e-3;
 
+    /// <summary>Seeds the run (weight initialisation, data order, noise) at the start of each Fit; null
+    /// draws a seed from the MLContext's random source when the trainer is created, as ML.NET's own
+    /// trainers do, so <c>new MLContext(seed: n)</c> makes whole pipelines repeatable.</summary>
+    public int? Seed { get; init; }
+
     /// <summary>An optional step budget.</summary>
     public long? MaxSteps { get; init; }
 

@@ -1,4 +1,6 @@
 using Aigc.MLNet.Data;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Aigc.MLNet.ModelFiles;
 using Aigc.MLNet.Training;
 using Aigc.Torch;
@@ -6,17 +8,19 @@ using Aigc.Torch.Optim;
 
 namespace Aigc.MLNet.Classification;
 
-/// <summary>Trains the feature classifier (<c>ctx.Generative.Trainers.ImageClassifier(...)</c>).</summary>
+/// <summary>Trains the feature classifier (<c>mlContext.Generative().Trainers.ImageClassifier(...)</c>).</summary>
 public sealed class ImageClassifierTrainer : IEstimator<ImageClassifierTransformer>
 {
-    private readonly AigcContext _context;
+    private readonly GenerativeCatalog _context;
+    private readonly int _seed;
 
     /// <summary>Creates the trainer; the options are validated now.</summary>
-    public ImageClassifierTrainer(AigcContext context, ImageClassifierOptions options)
+    public ImageClassifierTrainer(GenerativeCatalog context, ImageClassifierOptions options)
     {
         _context = context ?? throw new ArgumentNullException(nameof(context));
         Options = options ?? throw new ArgumentNullException(nameof(options));
         options.Validate();
+        _seed = options.Seed ?? context.NextSeed();
     }
 
     /// <summary>The options.</summary>
@@ -24,17 +28,23 @@ public sealed class ImageClassifierTrainer : IEstimator<ImageClassifierTransform
 
     internal static (int C, int H, int W) ImageShape(DataViewSchema schema, ImageClassifierOptions o, bool needLabels)
     {
-        var col = schema.Require(o.InputColumn, "an image vector of Single shaped (1 or 3, H, W), H and W divisible by 4",
-            t => t is VectorDataViewType { Dimensions.Count: 3 } v && v.ItemType.Equals(NumberDataViewType.Single)
-                 && v.Dimensions[0] is 1 or 3 && v.Dimensions[1] % 4 == 0 && v.Dimensions[2] % 4 == 0);
-        if (needLabels) schema.Require(o.LabelColumn, NumberDataViewType.Int64);
+        var col = schema.Require(o.InputColumn, ExpectedImage,
+            t => Transforms.ImageShape.Of(t) is { } s && ((VectorDataViewType)t).ItemType == NumberDataViewType.Single && s.H % 4 == 0 && s.W % 4 == 0);
+        if (needLabels) schema.Require(ColumnRequirement.Label(o.LabelColumn));
         var d = ((VectorDataViewType)col.Type).Dimensions;
         return (d[0], d[1], d[2]);
     }
 
+    private const string ExpectedImage = "an image vector of Single shaped (1 or 3, H, W), H and W divisible by 4";
+
     /// <inheritdoc />
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) =>
-        ImageClassifierTransformer.OutputSchemaFor(inputSchema, Options, ImageShape(inputSchema, Options, needLabels: true));
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        ColumnRequirement.SingleVector(Options.InputColumn, ExpectedImage).Check(inputSchema);
+        ColumnRequirement.Label(Options.LabelColumn).Check(inputSchema);
+        return SchemaShapes.Append(inputSchema, ImageClassifierTransformer.Outputs(Options));
+    }
 
     /// <inheritdoc />
     public ImageClassifierTransformer Fit(IDataView input) => Fit(input, null);
@@ -43,14 +53,16 @@ public sealed class ImageClassifierTrainer : IEstimator<ImageClassifierTransform
     public ImageClassifierTransformer Fit(IDataView train, IDataView? validation, IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(train);
+        Engine.ManualSeed(unchecked((ulong)_seed));
         var shape = ImageShape(train.Schema, Options, needLabels: true);
         var net = new FeatureCnn(shape.C, shape.H, shape.W, Options.FeatureDim, Options.NumClasses);
         try
         {
             net.To(_context.Device);
             using var task = new Task(net, Options, _context.Device);
-            var result = new TrainingLoop(_context).Run(task, train, validation, Options.Loop, progress, cancellationToken);
-            var summary = FamilyFiles.Summary(result, _context, train, Options.InputColumn, Options.LabelColumn);
+            var result = new TrainingLoop(_context, _seed).Run(task, train, validation, Options.Loop, progress, cancellationToken);
+            var summary = FamilyFiles.Summary(result, _seed, train, Options.InputColumn, Options.LabelColumn);
             return new ImageClassifierTransformer(_context, net, Options, shape, summary);
         }
         catch

@@ -1,7 +1,10 @@
 using System.Text.Json;
 using Aigc.MLNet.Data;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Aigc.MLNet.Imaging;
 using Aigc.MLNet.ModelFiles;
+using Aigc.MLNet.Pipeline;
 using Aigc.Torch;
 
 namespace Aigc.MLNet.Classification;
@@ -9,15 +12,15 @@ namespace Aigc.MLNet.Classification;
 /// <summary>A trained image classifier: adds "Scores" (class probabilities) and "Features" to an image
 /// column, and gives features and predictions for image tensors — the network behind the
 /// generation metrics. Train it once, save it (family "image-classifier"), reuse it.</summary>
-public sealed class ImageClassifierTransformer : ISavableModel, IDisposable
+public sealed class ImageClassifierTransformer : BatchedTransformer, ISavableModel, IDisposable
 {
     /// <summary>The family name in model files.</summary>
     public const string FamilyName = "image-classifier";
 
-    private readonly AigcContext _context;
+    private readonly GenerativeCatalog _context;
     private readonly FeatureCnn _net;
 
-    internal ImageClassifierTransformer(AigcContext context, FeatureCnn net, ImageClassifierOptions options, (int C, int H, int W) shape, TrainingSummary training)
+    internal ImageClassifierTransformer(GenerativeCatalog context, FeatureCnn net, ImageClassifierOptions options, (int C, int H, int W) shape, TrainingSummary training)
     {
         (_context, _net, Options, ImageShape, Training) = (context, net, options, shape, training);
         _net.Eval();
@@ -35,28 +38,19 @@ public sealed class ImageClassifierTransformer : ISavableModel, IDisposable
     /// <inheritdoc />
     public string Family => FamilyName;
 
-    internal static DataViewSchema OutputSchemaFor(DataViewSchema input, ImageClassifierOptions o, (int C, int H, int W) s) =>
-        input.With(("Scores", new VectorDataViewType(NumberDataViewType.Single, o.NumClasses)), ("Features", new VectorDataViewType(NumberDataViewType.Single, o.FeatureDim)));
+    internal static IReadOnlyList<(string Name, DataViewType Type)> Outputs(ImageClassifierOptions o) =>
+        [("Scores", new VectorDataViewType(NumberDataViewType.Single, o.NumClasses)), ("Features", new VectorDataViewType(NumberDataViewType.Single, o.FeatureDim))];
 
-    /// <inheritdoc />
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    private protected override BatchMapping CreateMapping(DataViewSchema input)
     {
-        var shape = ImageClassifierTrainer.ImageShape(inputSchema, Options, needLabels: false);
+        var shape = ImageClassifierTrainer.ImageShape(input, Options, needLabels: false);
         if (shape != ImageShape)
-            throw new SchemaMismatchException(Options.InputColumn, $"Vector<Single, {ImageShape.C}x{ImageShape.H}x{ImageShape.W}>", inputSchema[Options.InputColumn].Type, inputSchema);
-        return OutputSchemaFor(inputSchema, Options, ImageShape);
-    }
-
-    /// <inheritdoc />
-    public IDataView Transform(IDataView input)
-    {
-        var schema = GetOutputSchema(input.Schema);
-        var outputs = new[] { "Scores", "Features" }.Select(n => (n, (VectorDataViewType)schema[n].Type)).ToList();
-        return new BatchMappedDataView(input, Options.InputColumn, outputs, (x, _) =>
+            throw new SchemaMismatchException(Options.InputColumn, $"Vector<Single, {ImageShape.C}x{ImageShape.H}x{ImageShape.W}>", input[Options.InputColumn].Type, input);
+        return TensorMapping.Create(input, Options.InputColumn, Outputs(Options), _context.Device, (x, _) =>
         {
             var features = _net.Features(x);
             return [_net.Classify(features).Softmax(1), features]; // the convolutions run once for both
-        }, batchSize: 256, _context.Device);
+        });
     }
 
     private Tensor Prepare(Tensor images, PixelRange range)
@@ -89,13 +83,11 @@ public sealed class ImageClassifierTransformer : ISavableModel, IDisposable
     {
         var options = JsonSerializer.SerializeToNode(Options, ModelFile.Json)!.AsObject();
         FamilyFiles.WithShape(options, ImageShape);
-        var input = new DataViewSchema([(Options.InputColumn, new VectorDataViewType(NumberDataViewType.Single, ImageShape.C, ImageShape.H, ImageShape.W))]);
-        var output = OutputSchemaFor(input, Options, ImageShape);
-        return new ModelContents(options, input, new DataViewSchema(output.Skip(1).Select(c => (c.Name, c.Type))), Training, _net.StateDict());
+        return new ModelContents(options, [(Options.InputColumn, Transforms.ImageShape.SingleType(ImageShape))], Outputs(Options), Training, _net.StateDict());
     }
 
     /// <summary>Rebuilds the classifier from a model file.</summary>
-    internal static ITransformer Load(ModelPackage package, AigcContext context)
+    internal static ITransformer Load(ModelPackage package, GenerativeCatalog context)
     {
         var json = package.Manifest.Options;
         var options = json.Deserialize<ImageClassifierOptions>(ModelFile.Json) ?? throw new InvalidDataException("Classifier options are missing.");

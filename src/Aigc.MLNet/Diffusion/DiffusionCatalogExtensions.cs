@@ -9,7 +9,7 @@ public static class DiffusionCatalogExtensions
     public static DiffusionTrainer Diffusion(this GenerativeCatalog.GenerativeTrainers trainers, DiffusionOptions options)
     {
         ArgumentNullException.ThrowIfNull(trainers);
-        return new DiffusionTrainer(trainers.Context, options);
+        return new DiffusionTrainer(trainers.Catalog, options);
     }
 
     /// <summary>A diffusion trainer with flat defaults: the CPU-sized U-Net, T = 1000, linear schedule.</summary>

@@ -110,6 +110,11 @@ public sealed record DiffusionOptions
     /// <summary>Adam's learning rate.</summary>
     public double LearningRate { get; init; } = 1e-3;
 
+    /// <summary>Seeds the run (weight initialisation, data order, noise) at the start of each Fit; null
+    /// draws a seed from the MLContext's random source when the trainer is created, as ML.NET's own
+    /// trainers do, so <c>new MLContext(seed: n)</c> makes whole pipelines repeatable.</summary>
+    public int? Seed { get; init; }
+
     /// <summary>Clip the global gradient norm to this (0 disables).</summary>
     public double GradientClip { get; init; } = 1.0;
 

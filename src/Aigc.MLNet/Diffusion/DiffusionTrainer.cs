@@ -1,4 +1,7 @@
+using Aigc.Torch;
 using Aigc.MLNet.Data;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Aigc.MLNet.ModelFiles;
 using Aigc.MLNet.Training;
 
@@ -9,14 +12,16 @@ namespace Aigc.MLNet.Diffusion;
 /// supports classifier-free guidance. Progress reports carry "loss" (the denoising MSE).</summary>
 public sealed class DiffusionTrainer : IEstimator<DiffusionTransformer>
 {
-    private readonly AigcContext _context;
+    private readonly GenerativeCatalog _context;
+    private readonly int _seed;
 
     /// <summary>Creates the trainer; the options are validated now.</summary>
-    public DiffusionTrainer(AigcContext context, DiffusionOptions options)
+    public DiffusionTrainer(GenerativeCatalog context, DiffusionOptions options)
     {
         _context = context ?? throw new ArgumentNullException(nameof(context));
         Options = options ?? throw new ArgumentNullException(nameof(options));
         options.Validate();
+        _seed = options.Seed ?? context.NextSeed();
     }
 
     /// <summary>The options.</summary>
@@ -25,17 +30,24 @@ public sealed class DiffusionTrainer : IEstimator<DiffusionTransformer>
     internal static (int C, int H, int W) ImageShape(DataViewSchema schema, DiffusionOptions options)
     {
         int factor = 1 << (options.UNet.ChannelMultipliers.Count - 1);
-        var col = schema.Require(options.InputColumn, $"an image vector of Single in [-1, 1] shaped (1 or 3, H, W), H and W divisible by {factor}",
-            t => t is VectorDataViewType { Dimensions.Count: 3 } v && v.ItemType.Equals(NumberDataViewType.Single)
-                 && v.Dimensions[0] is 1 or 3 && v.Dimensions[1] % factor == 0 && v.Dimensions[2] % factor == 0);
-        if (options.LabelColumn is { } label) schema.Require(label, NumberDataViewType.Int64);
+        var col = schema.Require(options.InputColumn, ExpectedImage(options),
+            t => Transforms.ImageShape.Of(t) is { } s && ((VectorDataViewType)t).ItemType == NumberDataViewType.Single && s.H % factor == 0 && s.W % factor == 0);
+        if (options.LabelColumn is { } label) schema.Require(ColumnRequirement.Label(label));
         var d = ((VectorDataViewType)col.Type).Dimensions;
         return (d[0], d[1], d[2]);
     }
 
+    private static string ExpectedImage(DiffusionOptions options) =>
+        $"an image vector of Single in [-1, 1] shaped (1 or 3, H, W), H and W divisible by {1 << (options.UNet.ChannelMultipliers.Count - 1)}";
+
     /// <inheritdoc />
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) =>
-        DiffusionTransformer.OutputSchemaFor(inputSchema, ImageShape(inputSchema, Options));
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        ColumnRequirement.SingleVector(Options.InputColumn, ExpectedImage(Options)).Check(inputSchema);
+        if (Options.LabelColumn is { } label) ColumnRequirement.Label(label).Check(inputSchema);
+        return SchemaShapes.Append(inputSchema, DiffusionTransformer.Outputs((1, 1, 1)));
+    }
 
     /// <inheritdoc />
     public DiffusionTransformer Fit(IDataView input) => Fit(input, null);
@@ -44,6 +56,7 @@ public sealed class DiffusionTrainer : IEstimator<DiffusionTransformer>
     public DiffusionTransformer Fit(IDataView train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
+        Engine.ManualSeed(unchecked((ulong)_seed));
         var shape = ImageShape(train.Schema, Options);
         int? classes = Options.LabelColumn is null ? null : Options.NumClasses;
         var schedule = NoiseSchedule.For(Options);
@@ -54,9 +67,9 @@ public sealed class DiffusionTrainer : IEstimator<DiffusionTransformer>
             net.To(_context.Device);
             sampler.To(_context.Device);
             using var task = new DiffusionTrainingTask(net, sampler, Options, schedule, shape, _context.Device);
-            var result = new TrainingLoop(_context).Run(task, train, null, Options.Loop, progress, cancellationToken);
+            var result = new TrainingLoop(_context, _seed).Run(task, train, null, Options.Loop, progress, cancellationToken);
             task.PublishAverage();
-            var summary = FamilyFiles.Summary(result, _context, train, Options.InputColumn);
+            var summary = FamilyFiles.Summary(result, _seed, train, Options.InputColumn);
             return new DiffusionTransformer(_context, sampler, Options, shape, summary);
         }
         catch

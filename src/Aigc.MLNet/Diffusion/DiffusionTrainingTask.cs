@@ -1,4 +1,6 @@
 using Aigc.MLNet.Data;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Aigc.MLNet.Imaging;
 using Aigc.MLNet.Training;
 using Aigc.Torch;

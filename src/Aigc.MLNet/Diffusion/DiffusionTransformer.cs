@@ -1,8 +1,11 @@
 using System.Text.Json;
 using Aigc.MLNet.Data;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Aigc.MLNet.Imaging;
 using Aigc.MLNet.ModelFiles;
 using Aigc.MLNet.Training;
+using Aigc.MLNet.Pipeline;
 using Aigc.Torch;
 
 namespace Aigc.MLNet.Diffusion;
@@ -13,7 +16,7 @@ namespace Aigc.MLNet.Diffusion;
 /// and adds "GeneratedImage" (values in [-1, 1]), in batches. Directly it generates from seeds,
 /// labels or noise with DDPM or DDIM (<see cref="SamplingOptions"/>). Saved as family "diffusion".
 /// </summary>
-public sealed class DiffusionTransformer : ISavableModel, IDisposable
+public sealed class DiffusionTransformer : BatchedTransformer, ISavableModel, IDisposable
 {
     /// <summary>The family name in model files.</summary>
     public const string FamilyName = "diffusion";
@@ -22,11 +25,11 @@ public sealed class DiffusionTransformer : ISavableModel, IDisposable
     public const string OutputColumn = "GeneratedImage";
 
     private const string NoiseColumn = "Noise";
-    private readonly AigcContext _context;
+    private readonly GenerativeCatalog _context;
     private readonly UNet _net;
     private readonly NoiseSchedule _schedule;
 
-    internal DiffusionTransformer(AigcContext context, UNet net, DiffusionOptions options, (int C, int H, int W) shape, TrainingSummary training)
+    internal DiffusionTransformer(GenerativeCatalog context, UNet net, DiffusionOptions options, (int C, int H, int W) shape, TrainingSummary training)
     {
         (_context, _net, Options, ImageShape, Training) = (context, net, options, shape, training);
         _schedule = NoiseSchedule.For(options);
@@ -51,33 +54,33 @@ public sealed class DiffusionTransformer : ISavableModel, IDisposable
     /// <inheritdoc />
     public string Family => FamilyName;
 
-    private VectorDataViewType ImageType => new(NumberDataViewType.Single, ImageShape.C, ImageShape.H, ImageShape.W);
+    internal static IReadOnlyList<(string Name, DataViewType Type)> Outputs((int C, int H, int W) s) => [(OutputColumn, Transforms.ImageShape.SingleType(s))];
 
-    internal static DataViewSchema OutputSchemaFor(DataViewSchema input, (int C, int H, int W) s) =>
-        input.With((OutputColumn, new VectorDataViewType(NumberDataViewType.Single, s.C, s.H, s.W)));
-
-    /// <inheritdoc />
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    /// <summary>Input: a "Noise" column (Single vectors of C·H·W starting noise) or else a "Seed" column
+    /// (an integer per row: the noise is that seed's Gaussian noise), plus the label column of a
+    /// conditional model. Rows are sampled in batches of 64 with <see cref="DiffusionOptions.Sampling"/>.</summary>
+    private protected override BatchMapping CreateMapping(DataViewSchema input)
     {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        if (inputSchema.GetColumnOrNull(NoiseColumn) is null) inputSchema.Require("Seed", "Int64 (or a 'Noise' column of Single vectors)", t => t.Equals(NumberDataViewType.Int64));
-        else inputSchema.Require(NoiseColumn, ImageType);
-        if (Options.LabelColumn is { } label) inputSchema.Require(label, NumberDataViewType.Int64);
-        return OutputSchemaFor(inputSchema, ImageShape);
-    }
-
-    /// <inheritdoc />
-    public IDataView Transform(IDataView input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        GetOutputSchema(input.Schema);
         int size = ImageShape.C * ImageShape.H * ImageShape.W;
-        var view = input.Schema.GetColumnOrNull(NoiseColumn) is not null ? input
-            : new MappedDataView<long, float[]>(input, "Seed", NoiseColumn, new VectorDataViewType(NumberDataViewType.Single, size),
-                seed => Gaussian.Sample(size, unchecked((int)seed)));
-        return new BatchMappedDataView(view, NoiseColumn, [(OutputColumn, ImageType)],
-            (noise, labels) => [Run(noise.View(-1, ImageShape.C, ImageShape.H, ImageShape.W), labels, Options.Sampling, default)],
-            batchSize: 64, _context.Device, Options.LabelColumn);
+        bool fromNoise = input.GetColumnOrNull(NoiseColumn) is not null;
+        var source = fromNoise ? ColumnRequirement.SingleVector(NoiseColumn, size)
+            : ColumnRequirement.Integer("Seed", $"an integer seed per row (or a '{NoiseColumn}' column of Single vectors)");
+        input.Require(source);
+        var sources = new List<string> { source.Name };
+        if (Options.LabelColumn is { } label)
+        {
+            input.Require(ColumnRequirement.Label(label));
+            sources.Add(label);
+        }
+        return new BatchMapping(input, sources, Outputs(ImageShape), batchSize: 64, batch =>
+        {
+            using var noGrad = Engine.NoGrad();
+            using var scope = DisposeScope.Enter();
+            var noise = fromNoise ? batch.Floats(NoiseColumn, _context.Device)
+                : Tensor.FromArray(batch.Integers("Seed").SelectMany(seed => Gaussian.Sample(size, unchecked((int)seed))).ToArray(), batch.Count, size).To(_context.Device);
+            var labels = Options.LabelColumn is { } l ? Tensor.FromArray(batch.Labels(l)).To(_context.Device) : null;
+            return [RowBatch.VectorRows(Run(noise.View(-1, ImageShape.C, ImageShape.H, ImageShape.W), labels, Options.Sampling, default))];
+        });
     }
 
     private Tensor Run(Tensor noise, Tensor? labels, SamplingOptions options, CancellationToken cancellationToken)
@@ -141,12 +144,11 @@ public sealed class DiffusionTransformer : ISavableModel, IDisposable
         FamilyFiles.WithShape(options, ImageShape);
         var cols = new List<(string, DataViewType)> { ("Seed", NumberDataViewType.Int64) };
         if (Options.LabelColumn is { } label) cols.Add((label, NumberDataViewType.Int64));
-        var output = new DataViewSchema([(OutputColumn, ImageType)]);
-        return new ModelContents(options, new DataViewSchema(cols), output, Training, _net.StateDict());
+        return new ModelContents(options, cols, Outputs(ImageShape), Training, _net.StateDict());
     }
 
     /// <summary>Rebuilds a diffusion model from a model file.</summary>
-    internal static ITransformer Load(ModelPackage package, AigcContext context)
+    internal static ITransformer Load(ModelPackage package, GenerativeCatalog context)
     {
         var json = package.Manifest.Options;
         var options = json.Deserialize<DiffusionOptions>(ModelFile.Json) ?? throw new InvalidDataException("Diffusion options are missing.");

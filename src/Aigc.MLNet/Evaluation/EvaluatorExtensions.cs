@@ -1,5 +1,7 @@
 using Aigc.MLNet.Classification;
 using Aigc.MLNet.Data;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Aigc.MLNet.Imaging;
 using Aigc.Torch;
 

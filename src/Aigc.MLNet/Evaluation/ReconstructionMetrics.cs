@@ -1,4 +1,6 @@
 using Aigc.MLNet.Data;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Aigc.Torch;
 
 namespace Aigc.MLNet.Evaluation;
@@ -24,7 +26,7 @@ internal static class ReconstructionEvaluator
         var a = data.Schema.Require(originalColumn, "a fixed-size Single vector", IsImage);
         var b = data.Schema.Require(reconstructionColumn, "a fixed-size Single vector", IsImage);
         if (!a.Type.Equals(b.Type))
-            throw new SchemaMismatchException(reconstructionColumn, a.Type.ToString(), b.Type, data.Schema);
+            throw new SchemaMismatchException(reconstructionColumn, $"{a.Type}", b.Type, data.Schema);
         var dims = ((VectorDataViewType)a.Type).Dimensions.Select(d => (long)d).ToArray();
         bool ssim = dims.Length == 3 && dims[1] >= Ssim.WindowSize && dims[2] >= Ssim.WindowSize;
         var batcher = new Training.Batcher(data.Schema, [originalColumn, reconstructionColumn], BatchSize, Device.Cpu);

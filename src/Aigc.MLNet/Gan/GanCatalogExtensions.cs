@@ -9,7 +9,7 @@ public static class GanCatalogExtensions
     public static GanTrainer Gan(this GenerativeCatalog.GenerativeTrainers trainers, GanOptions options)
     {
         ArgumentNullException.ThrowIfNull(trainers);
-        return new GanTrainer(trainers.Context, options);
+        return new GanTrainer(trainers.Catalog, options);
     }
 
     /// <summary>A DCGAN trainer with flat defaults; give <paramref name="labelColumn"/> for a class-conditional GAN.</summary>

@@ -31,6 +31,11 @@ public sealed record GanOptions
     /// <summary>Adam's learning rate for both networks.</summary>
     public double LearningRate { get; init; } = 2e-4;
 
+    /// <summary>Seeds the run (weight initialisation, data order, noise) at the start of each Fit; null
+    /// draws a seed from the MLContext's random source when the trainer is created, as ML.NET's own
+    /// trainers do, so <c>new MLContext(seed: n)</c> makes whole pipelines repeatable.</summary>
+    public int? Seed { get; init; }
+
     /// <summary>Adam's β₁ (DCGAN: 0.5).</summary>
     public double Beta1 { get; init; } = 0.5;
 

@@ -1,4 +1,7 @@
+using Aigc.Torch;
 using Aigc.MLNet.Data;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Aigc.MLNet.ModelFiles;
 using Aigc.MLNet.Training;
 
@@ -9,14 +12,16 @@ namespace Aigc.MLNet.Gan;
 /// d_fake = mean D(G(z)).</summary>
 public sealed class GanTrainer : IEstimator<GanTransformer>
 {
-    private readonly AigcContext _context;
+    private readonly GenerativeCatalog _context;
+    private readonly int _seed;
 
     /// <summary>Creates the trainer; the options are validated now.</summary>
-    public GanTrainer(AigcContext context, GanOptions options)
+    public GanTrainer(GenerativeCatalog context, GanOptions options)
     {
         _context = context ?? throw new ArgumentNullException(nameof(context));
         Options = options ?? throw new ArgumentNullException(nameof(options));
         options.Validate();
+        _seed = options.Seed ?? context.NextSeed();
     }
 
     /// <summary>The options.</summary>
@@ -24,17 +29,23 @@ public sealed class GanTrainer : IEstimator<GanTransformer>
 
     internal static (int C, int H, int W) ImageShape(DataViewSchema schema, GanOptions options)
     {
-        var col = schema.Require(options.InputColumn, "an image vector of Single in [-1, 1] shaped (1 or 3, H, W), H and W divisible by 4",
-            t => t is VectorDataViewType { Dimensions.Count: 3 } v && v.ItemType.Equals(NumberDataViewType.Single)
-                 && v.Dimensions[0] is 1 or 3 && v.Dimensions[1] % 4 == 0 && v.Dimensions[2] % 4 == 0);
-        if (options.LabelColumn is { } label) schema.Require(label, NumberDataViewType.Int64);
+        var col = schema.Require(options.InputColumn, ExpectedImage,
+            t => Transforms.ImageShape.Of(t) is { } s && ((VectorDataViewType)t).ItemType == NumberDataViewType.Single && s.H % 4 == 0 && s.W % 4 == 0);
+        if (options.LabelColumn is { } label) schema.Require(ColumnRequirement.Label(label));
         var d = ((VectorDataViewType)col.Type).Dimensions;
         return (d[0], d[1], d[2]);
     }
 
+    private const string ExpectedImage = "an image vector of Single in [-1, 1] shaped (1 or 3, H, W), H and W divisible by 4";
+
     /// <inheritdoc />
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) =>
-        GanTransformer.OutputSchemaFor(inputSchema, ImageShape(inputSchema, Options));
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        ColumnRequirement.SingleVector(Options.InputColumn, ExpectedImage).Check(inputSchema);
+        if (Options.LabelColumn is { } label) ColumnRequirement.Label(label).Check(inputSchema);
+        return SchemaShapes.Append(inputSchema, GanTransformer.Outputs((1, 1, 1)));
+    }
 
     /// <inheritdoc />
     public GanTransformer Fit(IDataView input) => Fit(input, null);
@@ -43,6 +54,7 @@ public sealed class GanTrainer : IEstimator<GanTransformer>
     public GanTransformer Fit(IDataView train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
+        Engine.ManualSeed(unchecked((ulong)_seed));
         var shape = ImageShape(train.Schema, Options);
         int? classes = Options.LabelColumn is null ? null : Options.NumClasses;
         var g = new DcganGenerator(Options.LatentDim, shape.C, shape.H, shape.W, Options.GeneratorChannels, classes);
@@ -52,8 +64,8 @@ public sealed class GanTrainer : IEstimator<GanTransformer>
             g.To(_context.Device);
             d.To(_context.Device);
             using var task = new GanTrainingTask(g, d, Options, _context.Device);
-            var result = new TrainingLoop(_context).Run(task, train, null, Options.Loop, progress, cancellationToken);
-            var summary = FamilyFiles.Summary(result, _context, train, Options.InputColumn);
+            var result = new TrainingLoop(_context, _seed).Run(task, train, null, Options.Loop, progress, cancellationToken);
+            var summary = FamilyFiles.Summary(result, _seed, train, Options.InputColumn);
             return new GanTransformer(_context, g, Options, shape, summary);
         }
         catch

@@ -1,8 +1,11 @@
 using System.Text.Json;
 using Aigc.MLNet.Data;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Aigc.MLNet.ModelFiles;
 using Aigc.MLNet.Training;
 using Aigc.MLNet.Imaging;
+using Aigc.MLNet.Pipeline;
 using Aigc.Torch;
 
 namespace Aigc.MLNet.Gan;
@@ -13,7 +16,7 @@ namespace Aigc.MLNet.Gan;
 /// [-1, 1]), in batches. Directly it generates from seeds, latents or labels, with optional
 /// truncation. Saved as family "gan" (the generator only).
 /// </summary>
-public sealed class GanTransformer : ISavableModel, IDisposable
+public sealed class GanTransformer : BatchedTransformer, ISavableModel, IDisposable
 {
     /// <summary>The family name in model files.</summary>
     public const string FamilyName = "gan";
@@ -21,10 +24,10 @@ public sealed class GanTransformer : ISavableModel, IDisposable
     /// <summary>The output column.</summary>
     public const string OutputColumn = "GeneratedImage";
 
-    private readonly AigcContext _context;
+    private readonly GenerativeCatalog _context;
     private readonly DcganGenerator _g;
 
-    internal GanTransformer(AigcContext context, DcganGenerator g, GanOptions options, (int C, int H, int W) shape, TrainingSummary training)
+    internal GanTransformer(GenerativeCatalog context, DcganGenerator g, GanOptions options, (int C, int H, int W) shape, TrainingSummary training)
     {
         (_context, _g, Options, ImageShape, Training) = (context, g, options, shape, training);
         _g.Eval();
@@ -45,28 +48,33 @@ public sealed class GanTransformer : ISavableModel, IDisposable
     /// <inheritdoc />
     public string Family => FamilyName;
 
-    internal static DataViewSchema OutputSchemaFor(DataViewSchema input, (int C, int H, int W) s) =>
-        input.With((OutputColumn, new VectorDataViewType(NumberDataViewType.Single, s.C, s.H, s.W)));
+    internal static IReadOnlyList<(string Name, DataViewType Type)> Outputs((int C, int H, int W) s) => [(OutputColumn, Transforms.ImageShape.SingleType(s))];
 
-    /// <inheritdoc />
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    /// <summary>Input: a "Latent" column (Single vectors of the latent size) or else a "Seed" column
+    /// (an integer per row: the latent is that seed's Gaussian noise), plus the label column of a
+    /// conditional GAN.</summary>
+    private protected override BatchMapping CreateMapping(DataViewSchema input)
     {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        if (inputSchema.GetColumnOrNull("Latent") is null) inputSchema.Require("Seed", "Int64 (or a 'Latent' column of Single vectors)", t => t.Equals(NumberDataViewType.Int64));
-        else inputSchema.Require("Latent", new VectorDataViewType(NumberDataViewType.Single, Options.LatentDim));
-        if (Options.LabelColumn is { } label) inputSchema.Require(label, NumberDataViewType.Int64);
-        return OutputSchemaFor(inputSchema, ImageShape);
-    }
-
-    /// <inheritdoc />
-    public IDataView Transform(IDataView input)
-    {
-        GetOutputSchema(input.Schema);
-        var view = input.Schema.GetColumnOrNull("Latent") is not null ? input
-            : new MappedDataView<long, float[]>(input, "Seed", "Latent", new VectorDataViewType(NumberDataViewType.Single, Options.LatentDim),
-                seed => Gaussian.Sample(Options.LatentDim, unchecked((int)seed)));
-        var output = (OutputColumn, new VectorDataViewType(NumberDataViewType.Single, ImageShape.C, ImageShape.H, ImageShape.W));
-        return new BatchMappedDataView(view, "Latent", [output], (z, labels) => [Run(z, labels)], batchSize: 256, _context.Device, Options.LabelColumn);
+        bool fromLatent = input.GetColumnOrNull("Latent") is not null;
+        var source = fromLatent ? ColumnRequirement.SingleVector("Latent", Options.LatentDim)
+            : ColumnRequirement.Integer("Seed", "an integer seed per row (or a 'Latent' column of Single vectors)");
+        input.Require(source);
+        var sources = new List<string> { source.Name };
+        if (Options.LabelColumn is { } label)
+        {
+            input.Require(ColumnRequirement.Label(label));
+            sources.Add(label);
+        }
+        return new BatchMapping(input, sources, Outputs(ImageShape), batchSize: 256, batch =>
+        {
+            using var noGrad = Engine.NoGrad();
+            using var scope = DisposeScope.Enter();
+            var z = fromLatent ? batch.Floats("Latent", _context.Device)
+                : Tensor.FromArray(batch.Integers("Seed").SelectMany(seed => Gaussian.Sample(Options.LatentDim, unchecked((int)seed))).ToArray(),
+                    batch.Count, Options.LatentDim).To(_context.Device);
+            var labels = Options.LabelColumn is { } l ? Tensor.FromArray(batch.Labels(l)).To(_context.Device) : null;
+            return [RowBatch.VectorRows(Run(z, labels))];
+        });
     }
 
     private Tensor Run(Tensor z, Tensor? labels)
@@ -133,12 +141,11 @@ public sealed class GanTransformer : ISavableModel, IDisposable
         FamilyFiles.WithShape(options, ImageShape);
         var cols = new List<(string, DataViewType)> { ("Seed", NumberDataViewType.Int64) };
         if (Options.LabelColumn is { } label) cols.Add((label, NumberDataViewType.Int64));
-        var output = new DataViewSchema([(OutputColumn, new VectorDataViewType(NumberDataViewType.Single, ImageShape.C, ImageShape.H, ImageShape.W))]);
-        return new ModelContents(options, new DataViewSchema(cols), output, Training, _g.StateDict());
+        return new ModelContents(options, cols, Outputs(ImageShape), Training, _g.StateDict());
     }
 
     /// <summary>Rebuilds a generator from a model file.</summary>
-    internal static ITransformer Load(ModelPackage package, AigcContext context)
+    internal static ITransformer Load(ModelPackage package, GenerativeCatalog context)
     {
         var json = package.Manifest.Options;
         var options = json.Deserialize<GanOptions>(ModelFile.Json) ?? throw new InvalidDataException("GAN options are missing.");

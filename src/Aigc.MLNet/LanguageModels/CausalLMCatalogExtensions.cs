@@ -1,4 +1,6 @@
 using Aigc.MLNet.Data;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Aigc.MLNet.LanguageModels;
 
 namespace Aigc.MLNet;
@@ -10,7 +12,7 @@ public static class CausalLMCatalogExtensions
     public static CausalLMTrainer CausalLM(this GenerativeCatalog.GenerativeTrainers trainers, CausalLMOptions options)
     {
         ArgumentNullException.ThrowIfNull(trainers);
-        return new CausalLMTrainer(trainers.Context, options);
+        return new CausalLMTrainer(trainers.Catalog, options);
     }
 
     /// <summary>A causal language-model trainer reading <paramref name="textColumn"/>.</summary>

@@ -140,6 +140,11 @@ public sealed record CausalLMOptions
     /// <summary>Peak learning rate.</summary>
     public double LearningRate { get; init; } = 1e-3;
 
+    /// <summary>Seeds the run (weight initialisation, data order, noise) at the start of each Fit; null
+    /// draws a seed from the MLContext's random source when the trainer is created, as ML.NET's own
+    /// trainers do, so <c>new MLContext(seed: n)</c> makes whole pipelines repeatable.</summary>
+    public int? Seed { get; init; }
+
     /// <summary>The learning rate at the end of the cosine decay, as a fraction of the peak.</summary>
     public double MinLearningRateFactor { get; init; } = 0.1;
 

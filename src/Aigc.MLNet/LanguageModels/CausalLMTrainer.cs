@@ -1,4 +1,6 @@
 using Aigc.MLNet.Data;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Aigc.MLNet.ModelFiles;
 using Aigc.MLNet.Text;
 using Aigc.MLNet.Training;
@@ -15,24 +17,27 @@ namespace Aigc.MLNet.LanguageModels;
 /// </summary>
 public sealed class CausalLMTrainer : IEstimator<CausalLMTransformer>
 {
-    private readonly AigcContext _context;
+    private readonly GenerativeCatalog _context;
+    private readonly int _seed;
 
     /// <summary>Creates the trainer; the options are validated now.</summary>
-    public CausalLMTrainer(AigcContext context, CausalLMOptions options)
+    public CausalLMTrainer(GenerativeCatalog context, CausalLMOptions options)
     {
         _context = context ?? throw new ArgumentNullException(nameof(context));
         Options = options ?? throw new ArgumentNullException(nameof(options));
         options.Validate();
+        _seed = options.Seed ?? context.NextSeed();
     }
 
     /// <summary>The options.</summary>
     public CausalLMOptions Options { get; }
 
     /// <inheritdoc />
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        inputSchema.Require(Options.TextColumn, TextDataViewType.Instance);
-        return CausalLMTransformer.OutputSchema(inputSchema, Options);
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        ColumnRequirement.Text(Options.TextColumn).Check(inputSchema);
+        return SchemaShapes.Append(inputSchema, CausalLMTransformer.Outputs(Options));
     }
 
     /// <inheritdoc />
@@ -50,13 +55,14 @@ public sealed class CausalLMTrainer : IEstimator<CausalLMTransformer>
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
+        Engine.ManualSeed(unchecked((ulong)_seed));
         var trainDocs = ReadDocuments(train, Options.TextColumn);
         var validationDocs = validation is null ? null : ReadDocuments(validation, Options.TextColumn);
         var tokenizer = Options.Tokenizer ?? BuildTokenizer(trainDocs.Concat(validationDocs ?? []).Append(Options.DocumentSeparator));
         int window = Options.WindowLength + 1;
-        var trainWindows = new TokenWindowDataView(Tokenize(tokenizer, trainDocs, Options.DocumentSeparator), window, stride: 1);
+        var trainWindows = TokenWindows.Create(Tokenize(tokenizer, trainDocs, Options.DocumentSeparator), window, stride: 1);
         var validationWindows = validationDocs is null ? null
-            : new TokenWindowDataView(Tokenize(tokenizer, validationDocs, Options.DocumentSeparator), window, stride: window - 1);
+            : TokenWindows.Create(Tokenize(tokenizer, validationDocs, Options.DocumentSeparator), window, stride: window - 1);
         var model = CausalLMTransformer.CreateModule(Options, tokenizer.VocabularySize);
         try
         {
@@ -65,8 +71,8 @@ public sealed class CausalLMTrainer : IEstimator<CausalLMTransformer>
             long rows = trainWindows.GetRowCount()!.Value;
             long epochs = (Options.MaxSteps * Options.BatchSize + rows - 1) / rows;
             var loop = Options.Loop with { Epochs = (int)Math.Min(epochs, int.MaxValue) };
-            var result = new TrainingLoop(_context).Run(task, trainWindows, validationWindows, loop, progress, cancellationToken);
-            var summary = FamilyFiles.Summary(result, _context, train, Options.TextColumn);
+            var result = new TrainingLoop(_context, _seed).Run(task, trainWindows, validationWindows, loop, progress, cancellationToken);
+            var summary = FamilyFiles.Summary(result, _seed, train, Options.TextColumn);
             return new CausalLMTransformer(_context, model, tokenizer, Options, summary);
         }
         catch

@@ -1,4 +1,6 @@
 using Aigc.MLNet.Data;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Aigc.MLNet.Training;
 using Aigc.Torch;
 using Aigc.Torch.Optim;
@@ -27,7 +29,7 @@ internal sealed class CausalLMTrainingTask : ITrainingTask, IDisposable
         _schedule = new WarmupCosineSchedule(_optimizer, options.WarmupSteps, options.MaxSteps, options.MinLearningRateFactor);
     }
 
-    public IReadOnlyList<string> BatchColumns => [TokenWindowDataView.ColumnName];
+    public IReadOnlyList<string> BatchColumns => [TokenWindows.ColumnName];
 
     /// <summary>Mean next-token cross-entropy of (B, T + 1) windows.</summary>
     internal static Tensor Loss(LanguageModule model, Tensor windows, bool mixedPrecision)
@@ -44,7 +46,7 @@ internal sealed class CausalLMTrainingTask : ITrainingTask, IDisposable
     {
         using var scope = DisposeScope.Enter();
         _model.Train();
-        var loss = Loss(_model, batch[TokenWindowDataView.ColumnName], _options.MixedPrecision);
+        var loss = Loss(_model, batch[TokenWindows.ColumnName], _options.MixedPrecision);
         _optimizer.ZeroGrad();
         loss.Backward();
         double norm = _options.GradientClip > 0 ? GradClip.ClipGradNorm(_model.Parameters(), _options.GradientClip) : double.NaN;
@@ -72,7 +74,7 @@ internal sealed class CausalLMTrainingTask : ITrainingTask, IDisposable
         try
         {
             using var noGrad = Engine.NoGrad();
-            var batcher = new Batcher(windows.Schema, [TokenWindowDataView.ColumnName], batchSize, device);
+            var batcher = new Batcher(windows.Schema, [TokenWindows.ColumnName], batchSize, device);
             using var cursor = windows.GetRowCursor(batcher.Columns);
             double sum = 0;
             long n = 0;
@@ -81,7 +83,7 @@ internal sealed class CausalLMTrainingTask : ITrainingTask, IDisposable
                 using (batch)
                 using (var scope = DisposeScope.Enter())
                 {
-                    var w = batch[TokenWindowDataView.ColumnName];
+                    var w = batch[TokenWindows.ColumnName];
                     int take = maxWindows is { } m ? (int)Math.Min(batch.Count, m - n) : batch.Count;
                     if (take < batch.Count) w = w.Narrow(0, 0, take);
                     sum += Loss(model, w, mixedPrecision).Item() * take;

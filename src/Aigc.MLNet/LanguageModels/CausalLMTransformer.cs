@@ -1,9 +1,12 @@
 using System.Text;
 using System.Text.Json;
 using Aigc.MLNet.Data;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Aigc.MLNet.ModelFiles;
 using Aigc.MLNet.Text;
 using Aigc.MLNet.Transforms;
+using Aigc.MLNet.Pipeline;
 using Aigc.Torch;
 
 namespace Aigc.MLNet.LanguageModels;
@@ -21,7 +24,7 @@ public sealed record PerplexityMetrics(double Loss, double Perplexity, long Toke
 /// generates (one prompt, a batch, or a stream) and scores perplexity. Saved with
 /// <c>ctx.Model.Save</c> as family "causal-lm", tokenizer included.
 /// </summary>
-public sealed class CausalLMTransformer : ISavableModel, IDisposable
+public sealed class CausalLMTransformer : BatchedTransformer, ISavableModel, IDisposable
 {
     /// <summary>The family name in model files.</summary>
     public const string FamilyName = "causal-lm";
@@ -29,9 +32,9 @@ public sealed class CausalLMTransformer : ISavableModel, IDisposable
     private const string CharVocabularyFile = "tokenizer.json";
     private const string EncoderFile = "encoder.json";
     private const string MergesFile = "vocab.bpe";
-    private readonly AigcContext _context;
+    private readonly GenerativeCatalog _context;
 
-    internal CausalLMTransformer(AigcContext context, LanguageModule model, ITokenizer tokenizer, CausalLMOptions options, TrainingSummary training)
+    internal CausalLMTransformer(GenerativeCatalog context, LanguageModule model, ITokenizer tokenizer, CausalLMOptions options, TrainingSummary training)
     {
         (_context, Model, Tokenizer, Options, Training) = (context, model, tokenizer, options, training);
         Model.Eval();
@@ -60,27 +63,17 @@ public sealed class CausalLMTransformer : ISavableModel, IDisposable
         ? new GptModel(o.Gpt, vocabularySize)
         : new LstmLanguageModel(o.Lstm, vocabularySize);
 
-    internal static DataViewSchema OutputSchema(DataViewSchema input, CausalLMOptions o) =>
-        input.With((o.CompletionColumn, TextDataViewType.Instance));
+    internal static IReadOnlyList<(string Name, DataViewType Type)> Outputs(CausalLMOptions o) => [(o.CompletionColumn, TextDataViewType.Instance)];
 
-    /// <inheritdoc />
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    /// <summary>Completes the text of the prompt column into the completion column. A pipeline gives the
+    /// same completion for the same prompt on every read: without a generation seed of its own, each
+    /// row is generated with seed 0.</summary>
+    private protected override BatchMapping CreateMapping(DataViewSchema input)
     {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        inputSchema.Require(Options.PromptColumn, TextDataViewType.Instance);
-        return OutputSchema(inputSchema, Options);
-    }
-
-    /// <inheritdoc />
-    public IDataView Transform(IDataView input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        GetOutputSchema(input.Schema);
-        // A pipeline gives the same completion for the same prompt on every read: without a seed of
-        // its own, generation here uses the context's.
-        var options = Options.Generation.Seed is null ? Options.Generation with { Seed = _context.Seed } : Options.Generation;
-        return new MappedDataView<string, string>(input, Options.PromptColumn, Options.CompletionColumn, TextDataViewType.Instance,
-            prompt => Generator.Generate(prompt, options).Text);
+        input.Require(ColumnRequirement.Text(Options.PromptColumn));
+        var options = Options.Generation.Seed is null ? Options.Generation with { Seed = 0 } : Options.Generation;
+        return new BatchMapping(input, [Options.PromptColumn], Outputs(Options), batchSize: 16, batch =>
+            [RowBatch.TextRows(batch.Texts(Options.PromptColumn).Select(prompt => Generator.Generate(prompt, options).Text))]);
     }
 
     /// <summary>Completes one prompt (default options: <see cref="CausalLMOptions.Generation"/>).</summary>
@@ -112,7 +105,7 @@ public sealed class CausalLMTransformer : ISavableModel, IDisposable
         var docs = CausalLMTrainer.ReadDocuments(data, column ?? Options.TextColumn);
         var tokens = CausalLMTrainer.Tokenize(Tokenizer, docs, Options.DocumentSeparator);
         int window = Options.WindowLength + 1;
-        var windows = new TokenWindowDataView(tokens, window, stride: window - 1);
+        var windows = TokenWindows.Create(tokens, window, stride: window - 1);
         double loss = CausalLMTrainingTask.MeanLoss(Model, windows, 32, null, _context.Device, Options.MixedPrecision);
         return new PerplexityMetrics(loss, Math.Exp(loss), windows.GetRowCount()!.Value * (window - 1));
     }
@@ -138,13 +131,11 @@ public sealed class CausalLMTransformer : ISavableModel, IDisposable
             default:
                 throw new NotSupportedException($"Model files can hold a CharTokenizer or a BpeTokenizer; this model uses {Tokenizer.GetType().Name}.");
         }
-        var input = new DataViewSchema([(Options.PromptColumn, TextDataViewType.Instance)]);
-        var output = new DataViewSchema([(Options.CompletionColumn, TextDataViewType.Instance)]);
-        return new ModelContents(json, input, output, Training, Model.StateDict(), files);
+        return new ModelContents(json, [(Options.PromptColumn, TextDataViewType.Instance)], Outputs(Options), Training, Model.StateDict(), files);
     }
 
-    /// <summary>Rebuilds a language model from a model file (registered with <see cref="ModelCatalog"/>).</summary>
-    internal static ITransformer Load(ModelPackage package, AigcContext context)
+    /// <summary>Rebuilds a language model from a model file (registered with <see cref="ModelOperationsCatalogExtensions"/>).</summary>
+    internal static ITransformer Load(ModelPackage package, GenerativeCatalog context)
     {
         var json = package.Manifest.Options;
         var options = json.Deserialize<CausalLMOptions>(ModelFile.Json) ?? throw new InvalidDataException("Language-model options are missing.");

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using Aigc.MLNet.Data;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Aigc.MLNet.Training;
 using Aigc.Torch;
 using Aigc.Torch.Nn;
@@ -58,12 +60,12 @@ internal static class FamilyFiles
     }
 
     /// <summary>The manifest's training summary for a finished run.</summary>
-    public static TrainingSummary Summary(TrainingResult result, AigcContext context, IDataView train, params string[] columns) => new()
+    public static TrainingSummary Summary(TrainingResult result, int seed, IDataView train, params string[] columns) => new()
     {
         Steps = result.Steps,
         Epochs = result.Epochs,
         FinalLosses = new(result.FinalLosses),
-        Seed = context.Seed,
+        Seed = seed,
         DataFingerprint = DataFingerprint.Compute(train, columns),
         FinishedAt = DateTimeOffset.UtcNow,
     };

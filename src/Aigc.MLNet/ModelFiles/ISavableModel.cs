@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using Aigc.MLNet.Data;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Aigc.Torch;
 
 namespace Aigc.MLNet.ModelFiles;
@@ -21,5 +23,6 @@ public interface ISavableModel : ITransformer
 /// <param name="Training">How it was trained.</param>
 /// <param name="Weights">Its state dict.</param>
 /// <param name="Files">Extra files (tokenizer vocabularies, ...).</param>
-public sealed record ModelContents(JsonObject Options, DataViewSchema InputSchema, DataViewSchema OutputSchema,
+public sealed record ModelContents(JsonObject Options, IReadOnlyList<(string Name, DataViewType Type)> InputSchema,
+    IReadOnlyList<(string Name, DataViewType Type)> OutputSchema,
     TrainingSummary Training, IReadOnlyDictionary<string, Tensor> Weights, IReadOnlyDictionary<string, byte[]>? Files = null);

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using Aigc.MLNet.Data;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace Aigc.MLNet.ModelFiles;
 
@@ -40,11 +42,11 @@ public sealed record ModelManifest
 
 /// <summary>A column in a manifest.</summary>
 /// <param name="Name">Column name.</param>
-/// <param name="Type">The type as <see cref="DataViewType.ToString"/> writes it, e.g. "Vector&lt;Single, 1x28x28&gt;".</param>
+/// <param name="Type">The type as ML.NET prints it, e.g. "Vector<see cref="DataViewType.ToString"/> writes it, e.g. "Vector&lt;Single, 1x28x28&gt;"lt;Single, 1, 28, 28<see cref="DataViewType.ToString"/> writes it, e.g. "Vector&lt;Single, 1x28x28&gt;"gt;".</param>
 public sealed record ColumnInfo(string Name, string Type)
 {
     /// <summary>Describes a schema's columns.</summary>
-    public static List<ColumnInfo> From(DataViewSchema schema) => schema.Select(c => new ColumnInfo(c.Name, c.Type.ToString())).ToList();
+    public static List<ColumnInfo> From(IEnumerable<(string Name, DataViewType Type)> columns) => columns.Select(c => new ColumnInfo(c.Name, $"{c.Type}")).ToList();
 }
 
 /// <summary>A weight's element type (safetensors code) and shape.</summary>

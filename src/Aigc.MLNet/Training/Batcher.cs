@@ -1,12 +1,15 @@
 using System.Reflection;
 using Aigc.MLNet.Data;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Aigc.Torch;
 
 namespace Aigc.MLNet.Training;
 
 /// <summary>Reads rows from a cursor into <see cref="Batch"/>es of tensors, column by column,
-/// into reusable host buffers.</summary>
-public sealed class Batcher
+/// into reusable host buffers. Fixed-size vectors keep their item type and shape; label columns
+/// (keys, 1-based in ML.NET, or integers) become 0-based Int64 classes; Single scalars stay Single.</summary>
+internal sealed class Batcher
 {
     private static readonly MethodInfo MakeColumnMethod = typeof(Batcher).GetMethod(nameof(MakeColumn), BindingFlags.NonPublic | BindingFlags.Static)!;
     private readonly ColumnReader[] _columns;
@@ -22,10 +25,11 @@ public sealed class Batcher
         _device = device;
         _columns = columns.Select(name =>
         {
-            var col = schema.Require(name, "a number or a fixed-size numeric vector",
-                t => t is NumberDataViewType || t is VectorDataViewType { IsKnownSize: true });
-            var item = col.Type is VectorDataViewType v ? v.ItemType.RawType : col.Type.RawType;
-            return (ColumnReader)MakeColumnMethod.MakeGenericMethod(item).Invoke(null, [col, batchSize])!;
+            var col = schema.Require(name, "a label, a Single, or a fixed-size numeric vector",
+                t => LabelValues.IsLabelType(t) || t == NumberDataViewType.Single || t is VectorDataViewType { IsKnownSize: true, ItemType: NumberDataViewType });
+            if (col.Type is VectorDataViewType v)
+                return (ColumnReader)MakeColumnMethod.MakeGenericMethod(v.ItemType.RawType).Invoke(null, [col, batchSize])!;
+            return col.Type == NumberDataViewType.Single ? new SingleReader(col, batchSize) : new LabelReader(col, batchSize);
         }).ToArray();
     }
 
@@ -49,7 +53,7 @@ public sealed class Batcher
     }
 
     private static ColumnReader MakeColumn<T>(DataViewSchema.Column column, int batchSize) where T : unmanaged =>
-        column.Type is VectorDataViewType v ? new VectorReader<T>(column, v, batchSize) : new ScalarReader<T>(column, batchSize);
+        new VectorReader<T>(column, (VectorDataViewType)column.Type, batchSize);
 
     private abstract class ColumnReader(DataViewSchema.Column column)
     {
@@ -79,49 +83,61 @@ public sealed class Batcher
         }
     }
 
-    private sealed class ScalarReader<T>(DataViewSchema.Column column, int batchSize) : ColumnReader(column) where T : unmanaged
+    private sealed class SingleReader(DataViewSchema.Column column, int batchSize) : ColumnReader(column)
     {
-        private readonly T[] _buffer = new T[batchSize];
-        private ValueGetter<T> _getter = null!;
+        private readonly float[] _buffer = new float[batchSize];
+        private ValueGetter<float> _getter = null!;
 
-        protected override void CreateGetter(DataViewRowCursor cursor) => _getter = cursor.GetGetter<T>(Column);
+        protected override void CreateGetter(DataViewRowCursor cursor) => _getter = cursor.GetGetter<float>(Column);
 
         public override void Read(int row) => _getter(ref _buffer[row]);
 
-        public override Tensor ToTensor(int rows, Device device) => Place(Tensor.FromArray<T>(_buffer.AsSpan(0, rows), rows), device);
+        public override Tensor ToTensor(int rows, Device device) => Place(Tensor.FromArray<float>(_buffer.AsSpan(0, rows), rows), device);
+    }
+
+    private sealed class LabelReader(DataViewSchema.Column column, int batchSize) : ColumnReader(column)
+    {
+        private readonly long[] _buffer = new long[batchSize];
+        private Func<long> _getter = null!;
+
+        protected override void CreateGetter(DataViewRowCursor cursor) => _getter = LabelValues.Reader(cursor, Column);
+
+        public override void Read(int row) => _buffer[row] = _getter();
+
+        public override Tensor ToTensor(int rows, Device device) => Place(Tensor.FromArray<long>(_buffer.AsSpan(0, rows), rows), device);
     }
 
     private sealed class VectorReader<T>(DataViewSchema.Column column, VectorDataViewType type, int batchSize) : ColumnReader(column) where T : unmanaged
     {
         private readonly int _size = type.Size;
-        private readonly long[] _dims = type.Dimensions.Select(d => (long)d).ToArray();
+        private readonly long[] _dims = type.Dimensions.Length > 0 ? type.Dimensions.Select(d => (long)d).ToArray() : [type.Size];
         private readonly T[] _buffer = new T[type.Size * batchSize];
-        private ValueGetter<T[]> _getter = null!;
-        private T[] _row = [];
+        private ValueGetter<VBuffer<T>> _getter = null!;
+        private VBuffer<T> _row;
 
-        protected override void CreateGetter(DataViewRowCursor cursor) => _getter = cursor.GetGetter<T[]>(Column);
+        protected override void CreateGetter(DataViewRowCursor cursor) => _getter = cursor.GetGetter<VBuffer<T>>(Column);
 
         public override void Read(int row)
         {
             _getter(ref _row);
             if (_row.Length != _size)
                 throw new InvalidDataException($"Column '{Column.Name}' should hold {_size} values per row ({Column.Type}); a row has {_row.Length}.");
-            CheckFinite(_row);
-            _row.CopyTo(_buffer.AsSpan(row * _size, _size));
+            var target = _buffer.AsSpan(row * _size, _size);
+            ValueCopy.ToDense(_row, target);
+            CheckFinite(target);
         }
 
         public override Tensor ToTensor(int rows, Device device) =>
             Place(Tensor.FromArray<T>(_buffer.AsSpan(0, rows * _size), [rows, .. _dims]), device);
 
         // NaN or infinite inputs would only surface later as a diverged loss; name the row instead.
-        private void CheckFinite(T[] values)
+        private void CheckFinite(Span<T> values)
         {
-            bool bad = values switch
-            {
-                float[] f => f.Any(v => !float.IsFinite(v)),
-                double[] d => d.Any(v => !double.IsFinite(v)),
-                _ => false,
-            };
+            bool bad = false;
+            if (typeof(T) == typeof(float))
+                foreach (var v in System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(values)) bad |= !float.IsFinite(v);
+            else if (typeof(T) == typeof(double))
+                foreach (var v in System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(values)) bad |= !double.IsFinite(v);
             if (bad)
                 throw new InvalidDataException($"Column '{Column.Name}' holds NaN or infinity (row {CurrentRow} in the order read, which is shuffled when training shuffles); clean or drop such rows before training.");
         }

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using Aigc.MLNet.Data;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Aigc.Torch;
 using Aigc.Torch.Serialization;
 using Microsoft.Extensions.Logging;
@@ -17,10 +19,15 @@ public sealed class TrainingLoop
 {
     private const string TaskPrefix = "task.";
     private const string RngKey = "rng.cpu";
-    private readonly AigcContext _context;
+    private readonly GenerativeCatalog _context;
+    private readonly int _seed;
 
-    /// <summary>Creates a loop that uses the context's device, seed and log.</summary>
-    public TrainingLoop(AigcContext context) => _context = context ?? throw new ArgumentNullException(nameof(context));
+    /// <summary>Creates a loop that uses the catalog's device and log, and orders the data by <paramref name="seed"/>.</summary>
+    public TrainingLoop(GenerativeCatalog context, int seed)
+    {
+        _context = context ?? throw new ArgumentNullException(nameof(context));
+        _seed = seed;
+    }
 
     private sealed class Position
     {
@@ -133,8 +140,8 @@ public sealed class TrainingLoop
     {
         if (!options.Shuffle) return train.GetRowCursor(batcher.Columns);
         // Derived from (seed, epoch) alone, so a resumed run sees the same order.
-        int seed = unchecked(_context.Seed * 1_000_003 + epoch);
-        var source = train.CanShuffle ? train : _context.Data.ShuffleRows(train, seed);
+        int seed = unchecked(_seed * 1_000_003 + epoch);
+        var source = train.CanShuffle ? train : _context.MLContext.Data.ShuffleRows(train, seed);
         return source.GetRowCursor(batcher.Columns, new Random(seed));
     }
 
@@ -159,7 +166,7 @@ public sealed class TrainingLoop
             ["epoch"] = at.Epoch.ToString(CultureInfo.InvariantCulture),
             ["step_in_epoch"] = at.StepInEpoch.ToString(CultureInfo.InvariantCulture),
             ["step"] = at.Step.ToString(CultureInfo.InvariantCulture),
-            ["seed"] = _context.Seed.ToString(CultureInfo.InvariantCulture),
+            ["seed"] = _seed.ToString(CultureInfo.InvariantCulture),
         };
         SafeTensors.Save(path, tensors, meta);
         foreach (var t in tensors.Values) t.Dispose();
@@ -172,8 +179,8 @@ public sealed class TrainingLoop
         var m = file.Metadata;
         if (!m.TryGetValue("format", out var f) || f != "aigc-checkpoint")
             throw new InvalidDataException($"{path}: not an Aigc.MLNet checkpoint.");
-        if (m.TryGetValue("seed", out var seed) && seed != _context.Seed.ToString(CultureInfo.InvariantCulture))
-            throw new InvalidDataException($"{path}: the checkpoint was made with seed {seed}, but this context's seed is {_context.Seed}; resume with the same seed.");
+        if (m.TryGetValue("seed", out var seed) && seed != _seed.ToString(CultureInfo.InvariantCulture))
+            throw new InvalidDataException($"{path}: the checkpoint was made with seed {seed}, but this run's seed is {_seed}; resume with the same seed.");
         at.Epoch = int.Parse(m["epoch"], CultureInfo.InvariantCulture);
         at.StepInEpoch = long.Parse(m["step_in_epoch"], CultureInfo.InvariantCulture);
         at.Step = long.Parse(m["step"], CultureInfo.InvariantCulture);

@@ -1,7 +1,7 @@
 namespace Aigc.MLNet.Transforms;
 
 /// <summary>Turns text into token ids and back. The language-model family supplies the char-level
-/// and GPT-2 byte-level BPE tokenizers; any implementation plugs into <see cref="TokenizingTransformer"/>.</summary>
+/// and GPT-2 byte-level BPE tokenizers; language models take any implementation.</summary>
 public interface ITokenizer
 {
     /// <summary>How many distinct ids <see cref="Encode"/> can produce.</summary>

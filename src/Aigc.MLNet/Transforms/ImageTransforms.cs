@@ -1,5 +1,7 @@
 using Aigc.MLNet.Data;
-using Aigc.Torch;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Aigc.MLNet.Pipeline;
 
 namespace Aigc.MLNet.Transforms;
 
@@ -12,99 +14,69 @@ public enum PixelScale
     MinusOneToOne,
 }
 
-/// <summary>Image columns are vectors shaped (channels, height, width).</summary>
+/// <summary>Image columns are vectors shaped (channels, height, width), as ML.NET's ExtractPixels makes them.</summary>
 internal static class ImageShape
 {
     public static (int C, int H, int W)? Of(DataViewType type) =>
-        type is VectorDataViewType { Dimensions.Count: 3 } v && v.Dimensions[0] is 1 or 3
+        type is VectorDataViewType { Dimensions.Length: 3 } v && v.Dimensions[0] is 1 or 3
             ? (v.Dimensions[0], v.Dimensions[1], v.Dimensions[2]) : null;
 
-    public const string Expected = "an image vector of Byte or Single shaped (1 or 3, height, width)";
+    /// <summary>The Single image vector type of a shape.</summary>
+    public static VectorDataViewType SingleType((int C, int H, int W) s) => new(NumberDataViewType.Single, s.C, s.H, s.W);
 }
 
-/// <summary>Converts byte pixels (0..255) to floats in [0, 1] or [-1, 1].</summary>
-public sealed class PixelScalingTransformer(string inputColumn, string outputColumn, PixelScale scale)
-    : ColumnTransformer<byte[], float[]>(inputColumn, outputColumn)
+/// <summary>
+/// Converts byte pixels (0..255), e.g. from <c>mlContext.Data.LoadFromIdx</c>, to Single values in
+/// [0, 1] or [-1, 1], keeping the (channels, height, width) shape. (For <c>MLImage</c> columns use
+/// ML.NET's <c>ExtractPixels</c>, whose <c>scaleImage</c> and <c>offsetImage</c> do the same.)
+/// </summary>
+public sealed class PixelScalingTransformer : BatchedTransformer
 {
-    /// <inheritdoc />
-    protected override string ExpectedInput => "an image vector of Byte shaped (1 or 3, height, width)";
+    private const string Expected = "an image vector of Byte shaped (1 or 3, height, width)";
 
-    /// <inheritdoc />
-    protected override DataViewType? OutputTypeFor(DataViewType inputType) =>
-        ImageShape.Of(inputType) is { } s ? new VectorDataViewType(NumberDataViewType.Single, s.C, s.H, s.W) : null;
-
-    /// <inheritdoc />
-    protected override Func<byte[], float[]> MapperFor(DataViewType inputType) => value =>
+    internal PixelScalingTransformer(string inputColumn, string outputColumn, PixelScale scale)
     {
-        var result = new float[value.Length];
-        for (int i = 0; i < value.Length; i++)
-            result[i] = scale == PixelScale.ZeroToOne ? value[i] / 255f : value[i] / 127.5f - 1f;
-        return result;
-    };
-}
-
-/// <summary>Converts RGB float images to one gray channel with the ITU-R BT.601 luma weights
-/// (0.299 R + 0.587 G + 0.114 B, as PIL's "L" mode); gray input passes through.</summary>
-public sealed class GrayscaleTransformer(string inputColumn, string outputColumn)
-    : ColumnTransformer<float[], float[]>(inputColumn, outputColumn)
-{
-    /// <inheritdoc />
-    protected override string ExpectedInput => "an image vector of Single shaped (1 or 3, height, width)";
-
-    /// <inheritdoc />
-    protected override DataViewType? OutputTypeFor(DataViewType inputType) =>
-        ImageShape.Of(inputType) is { } s ? new VectorDataViewType(NumberDataViewType.Single, 1, s.H, s.W) : null;
-
-    /// <inheritdoc />
-    protected override Func<float[], float[]> MapperFor(DataViewType inputType)
-    {
-        var s = ImageShape.Of(inputType)!.Value;
-        int plane = s.H * s.W;
-        if (s.C == 1) return value => value;
-        return value =>
-        {
-            var gray = new float[plane];
-            for (int i = 0; i < plane; i++)
-                gray[i] = 0.299f * value[i] + 0.587f * value[plane + i] + 0.114f * value[2 * plane + i];
-            return gray;
-        };
-    }
-}
-
-/// <summary>Resizes float images with bilinear interpolation (PyTorch's, align_corners = false).</summary>
-public sealed class ResizeTransformer : ColumnTransformer<float[], float[]>
-{
-    /// <summary>Creates the transformer.</summary>
-    public ResizeTransformer(string inputColumn, string outputColumn, int width, int height) : base(inputColumn, outputColumn)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
-        (Width, Height) = (width, height);
+        ArgumentException.ThrowIfNullOrEmpty(inputColumn);
+        ArgumentException.ThrowIfNullOrEmpty(outputColumn);
+        (InputColumn, OutputColumn, Scale) = (inputColumn, outputColumn, scale);
     }
 
-    /// <summary>Output width.</summary>
-    public int Width { get; }
+    /// <summary>The byte image column read.</summary>
+    public string InputColumn { get; }
 
-    /// <summary>Output height.</summary>
-    public int Height { get; }
+    /// <summary>The Single image column written.</summary>
+    public string OutputColumn { get; }
 
-    /// <inheritdoc />
-    protected override string ExpectedInput => "an image vector of Single shaped (1 or 3, height, width)";
+    /// <summary>The output range.</summary>
+    public PixelScale Scale { get; }
 
-    /// <inheritdoc />
-    protected override DataViewType? OutputTypeFor(DataViewType inputType) =>
-        ImageShape.Of(inputType) is { } s ? new VectorDataViewType(NumberDataViewType.Single, s.C, Height, Width) : null;
+    internal ColumnRequirement Requirement => new(InputColumn, Expected,
+        t => ImageShape.Of(t) is not null && ((VectorDataViewType)t).ItemType == NumberDataViewType.Byte,
+        c => c.Kind == SchemaShape.Column.VectorKind.Vector && c.ItemType == NumberDataViewType.Byte);
 
-    /// <inheritdoc />
-    protected override Func<float[], float[]> MapperFor(DataViewType inputType)
+    internal SchemaShape OutputShape(SchemaShape input)
     {
-        var s = ImageShape.Of(inputType)!.Value;
-        return value =>
+        Requirement.Check(input);
+        return SchemaShapes.Append(input, [(OutputColumn, new VectorDataViewType(NumberDataViewType.Single, 1))]);
+    }
+
+    private protected override BatchMapping CreateMapping(DataViewSchema input)
+    {
+        var column = input.Require(Requirement);
+        var type = ImageShape.SingleType(ImageShape.Of(column.Type)!.Value);
+        float factor = Scale == PixelScale.ZeroToOne ? 1 / 255f : 1 / 127.5f, offset = Scale == PixelScale.ZeroToOne ? 0 : -1;
+        return new BatchMapping(input, [InputColumn], [(OutputColumn, type)], batchSize: 64, batch =>
         {
-            using var scope = DisposeScope.Enter();
-            using var noGrad = Engine.NoGrad();
-            var x = Tensor.FromArray(value, 1, s.C, s.H, s.W);
-            return F.Interpolate(x, Height, Width, InterpolationMode.Bilinear).ToArray<float>();
-        };
+            var values = new VBuffer<float>[batch.Count];
+            var pixels = new byte[type.Size];
+            for (int i = 0; i < batch.Count; i++)
+            {
+                batch.Vector<byte>(InputColumn, i, pixels);
+                var result = new float[pixels.Length];
+                for (int k = 0; k < pixels.Length; k++) result[k] = pixels[k] * factor + offset;
+                values[i] = new VBuffer<float>(result.Length, result);
+            }
+            return [values];
+        });
     }
 }

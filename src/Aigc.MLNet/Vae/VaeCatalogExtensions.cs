@@ -9,7 +9,7 @@ public static class VaeCatalogExtensions
     public static VaeTrainer Vae(this GenerativeCatalog.GenerativeTrainers trainers, VaeOptions options)
     {
         ArgumentNullException.ThrowIfNull(trainers);
-        return new VaeTrainer(trainers.Context, options);
+        return new VaeTrainer(trainers.Catalog, options);
     }
 
     /// <summary>A VAE trainer with flat defaults: the PyTorch example's MLP VAE.</summary>

@@ -1,4 +1,7 @@
+using Aigc.Torch;
 using Aigc.MLNet.Data;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Aigc.MLNet.ModelFiles;
 using Aigc.MLNet.Training;
 
@@ -10,23 +13,27 @@ namespace Aigc.MLNet.Vae;
 /// </summary>
 public sealed class VaeTrainer : IEstimator<VaeTransformer>
 {
-    private readonly AigcContext _context;
+    private readonly GenerativeCatalog _context;
+    private readonly int _seed;
 
     /// <summary>Creates the trainer; the options are validated now.</summary>
-    public VaeTrainer(AigcContext context, VaeOptions options)
+    public VaeTrainer(GenerativeCatalog context, VaeOptions options)
     {
         _context = context ?? throw new ArgumentNullException(nameof(context));
         Options = options ?? throw new ArgumentNullException(nameof(options));
         options.Validate();
+        _seed = options.Seed ?? context.NextSeed();
     }
 
     /// <summary>The options.</summary>
     public VaeOptions Options { get; }
 
+    private const string ExpectedImage = "an image vector of Single shaped (1 or 3, height, width)";
+
     internal static (int C, int H, int W) ImageShape(DataViewSchema schema, VaeOptions options)
     {
-        var col = schema.Require(options.InputColumn, "an image vector of Single shaped (1 or 3, height, width)",
-            t => t is VectorDataViewType { Dimensions.Count: 3 } v && v.ItemType.Equals(NumberDataViewType.Single) && v.Dimensions[0] is 1 or 3);
+        var col = schema.Require(options.InputColumn, ExpectedImage,
+            t => Transforms.ImageShape.Of(t) is not null && ((VectorDataViewType)t).ItemType == NumberDataViewType.Single);
         var d = ((VectorDataViewType)col.Type).Dimensions;
         if (options.Architecture == VaeArchitecture.Conv && (d[1] % 4 != 0 || d[2] % 4 != 0))
             throw new SchemaMismatchException(options.InputColumn, "an image whose height and width are divisible by 4 (convolutional VAE)", col.Type, schema);
@@ -34,8 +41,12 @@ public sealed class VaeTrainer : IEstimator<VaeTransformer>
     }
 
     /// <inheritdoc />
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) =>
-        VaeTransformer.OutputSchema(inputSchema, Options, ImageShape(inputSchema, Options));
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        ColumnRequirement.SingleVector(Options.InputColumn, ExpectedImage).Check(inputSchema);
+        return SchemaShapes.Append(inputSchema, VaeTransformer.Outputs(Options, (1, 1, 1)));
+    }
 
     /// <inheritdoc />
     public VaeTransformer Fit(IDataView input) => Fit(input, null);
@@ -49,16 +60,17 @@ public sealed class VaeTrainer : IEstimator<VaeTransformer>
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
+        Engine.ManualSeed(unchecked((ulong)_seed));
         var shape = ImageShape(train.Schema, Options);
         if (validation is not null && !ImageShape(validation.Schema, Options).Equals(shape))
-            throw new SchemaMismatchException(Options.InputColumn, train.Schema[Options.InputColumn].Type.ToString(), validation.Schema[Options.InputColumn].Type, validation.Schema);
+            throw new SchemaMismatchException(Options.InputColumn, $"{train.Schema[Options.InputColumn].Type}", validation.Schema[Options.InputColumn].Type, validation.Schema);
         var model = VaeTransformer.CreateModule(Options, shape);
         try
         {
             model.To(_context.Device);
             using var task = new VaeTrainingTask(model, Options, _context.Device);
-            var result = new TrainingLoop(_context).Run(task, train, validation, Options.Loop, progress, cancellationToken);
-            var summary = FamilyFiles.Summary(result, _context, train, Options.InputColumn);
+            var result = new TrainingLoop(_context, _seed).Run(task, train, validation, Options.Loop, progress, cancellationToken);
+            var summary = FamilyFiles.Summary(result, _seed, train, Options.InputColumn);
             return new VaeTransformer(_context, model, Options, shape, summary);
         }
         catch

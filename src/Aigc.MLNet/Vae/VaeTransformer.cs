@@ -1,7 +1,10 @@
 using System.Text.Json;
 using Aigc.MLNet.Data;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Aigc.MLNet.Imaging;
 using Aigc.MLNet.ModelFiles;
+using Aigc.MLNet.Pipeline;
 using Aigc.Torch;
 
 namespace Aigc.MLNet.Vae;
@@ -11,15 +14,15 @@ namespace Aigc.MLNet.Vae;
 /// mean and log-variance ("Mu", "LogVar"), computed in batches. Directly it encodes, decodes,
 /// reconstructs, samples from the prior and interpolates. Saved with <c>ctx.Model.Save</c> as family "vae".
 /// </summary>
-public sealed class VaeTransformer : ISavableModel, IDisposable
+public sealed class VaeTransformer : BatchedTransformer, ISavableModel, IDisposable
 {
     /// <summary>The family name in model files.</summary>
     public const string FamilyName = "vae";
 
-    private readonly AigcContext _context;
+    private readonly GenerativeCatalog _context;
     private readonly VaeModule _model;
 
-    internal VaeTransformer(AigcContext context, VaeModule model, VaeOptions options, (int C, int H, int W) shape, TrainingSummary training)
+    internal VaeTransformer(GenerativeCatalog context, VaeModule model, VaeOptions options, (int C, int H, int W) shape, TrainingSummary training)
     {
         (_context, _model, Options, ImageShape, Training) = (context, model, options, shape, training);
         _model.Eval();
@@ -44,32 +47,23 @@ public sealed class VaeTransformer : ISavableModel, IDisposable
         ? new MlpVae(s.C, s.H, s.W, o.LatentDim, o.HiddenDim)
         : new ConvVae(s.C, s.H, s.W, o.LatentDim, o.ConvChannels);
 
-    internal static DataViewSchema OutputSchema(DataViewSchema input, VaeOptions o, (int C, int H, int W) s)
+    internal static IReadOnlyList<(string Name, DataViewType Type)> Outputs(VaeOptions o, (int C, int H, int W) s)
     {
         var latent = new VectorDataViewType(NumberDataViewType.Single, o.LatentDim);
-        return input.With((o.ReconstructionColumn, new VectorDataViewType(NumberDataViewType.Single, s.C, s.H, s.W)), ("Mu", latent), ("LogVar", latent));
+        return [(o.ReconstructionColumn, Transforms.ImageShape.SingleType(s)), ("Mu", latent), ("LogVar", latent)];
     }
 
-    /// <inheritdoc />
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    private protected override BatchMapping CreateMapping(DataViewSchema input)
     {
-        var shape = VaeTrainer.ImageShape(inputSchema, Options);
+        var shape = VaeTrainer.ImageShape(input, Options);
         if (shape != ImageShape)
             throw new SchemaMismatchException(Options.InputColumn, $"Vector<Single, {ImageShape.C}x{ImageShape.H}x{ImageShape.W}> (the shape this model was trained on)",
-                inputSchema[Options.InputColumn].Type, inputSchema);
-        return OutputSchema(inputSchema, Options, ImageShape);
-    }
-
-    /// <inheritdoc />
-    public IDataView Transform(IDataView input)
-    {
-        var schema = GetOutputSchema(input.Schema);
-        var outputs = new[] { Options.ReconstructionColumn, "Mu", "LogVar" }.Select(n => (n, (VectorDataViewType)schema[n].Type)).ToList();
-        return new BatchMappedDataView(input, Options.InputColumn, outputs, (x, _) =>
+                input[Options.InputColumn].Type, input);
+        return TensorMapping.Create(input, Options.InputColumn, Outputs(Options, ImageShape), _context.Device, (x, _) =>
         {
             var (recon, mu, logVar) = _model.Forward(x, sample: false);
             return [recon, mu, logVar];
-        }, batchSize: 256, _context.Device);
+        });
     }
 
     private Tensor OnDevice(Tensor images, string name)
@@ -146,13 +140,11 @@ public sealed class VaeTransformer : ISavableModel, IDisposable
     {
         var options = JsonSerializer.SerializeToNode(Options, ModelFile.Json)!.AsObject();
         FamilyFiles.WithShape(options, ImageShape);
-        var input = new DataViewSchema([(Options.InputColumn, new VectorDataViewType(NumberDataViewType.Single, ImageShape.C, ImageShape.H, ImageShape.W))]);
-        var output = OutputSchema(input, Options, ImageShape);
-        return new ModelContents(options, input, new DataViewSchema(output.Skip(1).Select(c => (c.Name, c.Type))), Training, _model.StateDict());
+        return new ModelContents(options, [(Options.InputColumn, Transforms.ImageShape.SingleType(ImageShape))], Outputs(Options, ImageShape), Training, _model.StateDict());
     }
 
-    /// <summary>Rebuilds a VAE from a model file (registered with <see cref="ModelCatalog"/>).</summary>
-    internal static ITransformer Load(ModelPackage package, AigcContext context)
+    /// <summary>Rebuilds a VAE from a model file (registered with <see cref="ModelOperationsCatalogExtensions"/>).</summary>
+    internal static ITransformer Load(ModelPackage package, GenerativeCatalog context)
     {
         var json = package.Manifest.Options;
         var options = json.Deserialize<VaeOptions>(ModelFile.Json) ?? throw new InvalidDataException("VAE options are missing.");

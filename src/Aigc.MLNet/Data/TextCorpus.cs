@@ -1,6 +1,7 @@
 using System.Text;
 
 using System.IO.Enumeration;
+using Microsoft.ML;
 
 namespace Aigc.MLNet.Data;
 
@@ -15,7 +16,7 @@ public enum TextSplit
     Separator,
 }
 
-/// <summary>Options of <see cref="TextCorpusDataView"/>.</summary>
+/// <summary>Options of <c>mlContext.Data.LoadTextCorpus</c>.</summary>
 public sealed record TextCorpusOptions
 {
     /// <summary>How files are cut into documents.</summary>
@@ -35,48 +36,33 @@ public sealed record TextCorpusOptions
     }
 }
 
-/// <summary>
-/// A text corpus — one file, or every file under a folder — as documents in a "Text" column, read
-/// lazily file by file (so the corpus may be larger than memory), with a "Source" column naming
-/// the file. Files that are not valid UTF-8 are reported, not silently mangled.
-/// </summary>
-public sealed class TextCorpusDataView : IDataView
+/// <summary>A text corpus (a file, or every file under a folder in ordinal path order) cut into
+/// documents: "Text" and "Source" (the file) columns. Files must be UTF-8.</summary>
+internal static class TextCorpus
 {
-    private readonly string[] _files;
-    private readonly TextCorpusOptions _options;
-
-    /// <summary>Lists the files of <paramref name="path"/> (a file or a folder, searched recursively).</summary>
-    public TextCorpusDataView(string path, TextCorpusOptions? options = null)
+    public static IDataView Load(string path, TextCorpusOptions? options = null)
     {
-        _options = options ?? new TextCorpusOptions();
-        _options.Validate();
-        if (File.Exists(path)) _files = [path];
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        options ??= new TextCorpusOptions();
+        options.Validate();
+        string[] files;
+        if (File.Exists(path)) files = [path];
         else if (Directory.Exists(path))
-            _files = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
-                .Where(f => !_options.Exclude.Any(p => FileSystemName.MatchesSimpleExpression(p, Path.GetFileName(f))))
+            files = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
+                .Where(f => !options.Exclude.Any(p => FileSystemName.MatchesSimpleExpression(p, Path.GetFileName(f))))
                 .Order(StringComparer.Ordinal).ToArray();
         else throw new FileNotFoundException($"Text corpus not found: {path}", path);
-        if (_files.Length == 0) throw new InvalidDataException($"{path}: no files to read.");
-        Schema = new DataViewSchema([("Text", TextDataViewType.Instance), ("Source", TextDataViewType.Instance)]);
+        if (files.Length == 0) throw new InvalidDataException($"{path}: no files to read.");
+        var docs = Documents(files, options).ToList();
+        return new IndexedDataView(docs.Count, [
+            IndexedColumn.Texts("Text", docs.Select(d => d.Text).ToArray()),
+            IndexedColumn.Texts("Source", docs.Select(d => d.Source).ToArray())]);
     }
 
-    /// <inheritdoc />
-    public DataViewSchema Schema { get; }
-
-    /// <inheritdoc />
-    public bool CanShuffle => false;
-
-    /// <inheritdoc />
-    public long? GetRowCount() => _options.Split == TextSplit.WholeFile ? _files.Length : null;
-
-    /// <inheritdoc />
-    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) =>
-        new BufferedRowCursor(Schema, Documents().Select(d => new object?[] { d.Text, d.Source }).GetEnumerator());
-
-    private IEnumerable<(string Text, string Source)> Documents()
+    private static IEnumerable<(string Text, string Source)> Documents(string[] files, TextCorpusOptions options)
     {
         var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-        foreach (var file in _files)
+        foreach (var file in files)
         {
             string content;
             try
@@ -87,15 +73,15 @@ public sealed class TextCorpusDataView : IDataView
             {
                 throw new InvalidDataException($"{file}: not valid UTF-8 text ({e.Message}); exclude it with TextCorpusOptions.Exclude.", e);
             }
-            foreach (var doc in Split(content))
+            foreach (var doc in Split(content, options))
                 yield return (doc, file);
         }
     }
 
-    private IEnumerable<string> Split(string content)
+    private static IEnumerable<string> Split(string content, TextCorpusOptions options)
     {
         content = content.Replace("\r\n", "\n", StringComparison.Ordinal);
-        switch (_options.Split)
+        switch (options.Split)
         {
             case TextSplit.WholeFile:
                 yield return content;
@@ -108,7 +94,7 @@ public sealed class TextCorpusDataView : IDataView
                 var doc = new StringBuilder();
                 foreach (var line in content.Split('\n'))
                 {
-                    if (line == _options.Separator)
+                    if (line == options.Separator)
                     {
                         if (doc.ToString().Trim().Length > 0) yield return doc.ToString().TrimEnd('\n');
                         doc.Clear();
