@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using System.CommandLine;
 using System.Text.Json;
 using Aigc.MLNet;
@@ -17,13 +18,13 @@ internal static class CommonOptions
     public static readonly Option<int?> Threads = new("--threads") { Description = "CPU threads libtorch uses (default: all cores)" };
     public static readonly Option<bool> Verbose = new("--verbose") { Description = "Show full error details" };
 
-    public static AigcContext Context(ParseResult r)
+    public static GenerativeCatalog Context(ParseResult r)
     {
         var device = r.GetValue(Device);
         Device? chosen = device == "auto" ? null : ParseDevice(device!);
         int? threads = r.GetValue(Threads);
         if (threads is < 1) throw new CliException($"--threads must be at least 1, not {threads}.");
-        return new AigcContext(r.GetValue(Seed), chosen, threads);
+        return new MLContext(r.GetValue(Seed)).Generative(new GenerativeOptions { Device = chosen, Threads = threads });
     }
 
     private static Device ParseDevice(string text)
@@ -73,10 +74,10 @@ internal static class CommonOptions
     }
 
     /// <summary>Loads a model file and checks it is one of the families a command accepts.</summary>
-    public static ITransformer LoadModel(AigcContext ctx, string path, string command, params Type[] accepted)
+    public static ITransformer LoadModel(GenerativeCatalog ctx, string path, string command, params Type[] accepted)
     {
         if (!File.Exists(path)) throw new CliException($"Model file not found: {path}");
-        var model = ctx.Model.Load(path);
+        var model = ctx.MLContext.Model.LoadGenerative(path, ctx);
         if (accepted.Length > 0 && !accepted.Any(t => t.IsInstanceOfType(model)))
         {
             var family = (model as ISavableModel)?.Family ?? model.GetType().Name;

@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -50,7 +51,7 @@ internal static class EvalCommand
             {
                 var images = BuiltInData.Images(ctx, data, PixelScale.ZeroToOne, limit);
                 var (loss, reconstruction, kl) = vae.EvaluateNegativeElbo(images);
-                var m = ctx.Generative.Evaluators.EvaluateReconstruction(vae.Transform(images), "Image", vae.Options.ReconstructionColumn);
+                var m = ctx.Evaluators.EvaluateReconstruction(vae.Transform(images), "Image", vae.Options.ReconstructionColumn);
                 metrics["negative_elbo"] = loss;
                 metrics["reconstruction"] = reconstruction;
                 metrics["kl"] = kl;
@@ -61,7 +62,7 @@ internal static class EvalCommand
             }
             case CausalLMTransformer lm:
             {
-                var p = ctx.Generative.Evaluators.EvaluatePerplexity(lm, BuiltInData.Text(BuiltInData.Documents(ctx, data, limit)));
+                var p = ctx.Evaluators.EvaluatePerplexity(lm, BuiltInData.Text(ctx.MLContext, BuiltInData.Documents(ctx, data, limit)));
                 metrics["loss"] = p.Loss;
                 metrics["perplexity"] = p.Perplexity;
                 metrics["tokens"] = p.Tokens;
@@ -83,7 +84,7 @@ internal static class EvalCommand
                     DiffusionTransformer d => d.Generate(count, seed, d.IsConditional ? CommonOptions.CycleLabels(count, d.Options.NumClasses) : null),
                     _ => throw new CliException("This model cannot be evaluated."),
                 };
-                var g = ctx.Generative.Evaluators.EvaluateGeneration(real, generated, classifier, generatedRange: PixelRange.MinusOneToOne);
+                var g = ctx.Evaluators.EvaluateGeneration(real, generated, classifier, generatedRange: PixelRange.MinusOneToOne);
                 metrics["frechet_classifier_distance"] = g.FrechetClassifierDistance;
                 metrics["class_coverage"] = g.ClassCoverage;
                 metrics["real"] = g.RealCount;

@@ -23,7 +23,7 @@ internal static class InfoCommand
     {
         var path = r.GetValue(ModelPath)!;
         if (!File.Exists(path)) throw new CliException($"Model file not found: {path}");
-        var m = new AigcContext(device: Torch.Device.Cpu).Model.Inspect(path);
+        var m = new Microsoft.ML.MLContext().Model.InspectGenerative(path);
         if (r.GetValue(Json))
         {
             Console.WriteLine(JsonSerializer.Serialize(m, new JsonSerializerOptions { WriteIndented = true }));

@@ -31,7 +31,7 @@ internal static class TokenizeCommand
         CausalLMTransformer? lm = null;
         if (r.GetValue(ModelPath) is { } path)
         {
-            lm = (CausalLMTransformer)CommonOptions.LoadModel(new AigcContext(device: Torch.Device.Cpu), path, "tokenize", typeof(CausalLMTransformer));
+            lm = (CausalLMTransformer)CommonOptions.LoadModel(new Microsoft.ML.MLContext().Generative(new GenerativeOptions { Device = Torch.Device.Cpu }), path, "tokenize", typeof(CausalLMTransformer));
             tokenizer = lm.Tokenizer;
         }
         else if (r.GetValue(Vocab) is { } vocab && r.GetValue(Merges) is { } merges)

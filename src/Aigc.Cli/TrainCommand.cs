@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using System.CommandLine;
 using System.Globalization;
 using Aigc.MLNet;
@@ -59,7 +60,7 @@ internal static class TrainCommand
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
-        Console.WriteLine($"device {ctx.Device} ({ctx.DeviceReason}), seed {ctx.Seed}");
+        Console.WriteLine($"device {ctx.Device} ({ctx.DeviceReason}), seed {r.GetValue(CommonOptions.Seed)}");
         try
         {
             var (model, sampleText) = progress.Run($"training {family}", () => Train(r, ctx, family, data, preset, checkpoint, reportFolder, progress, cancel.Token));
@@ -67,7 +68,7 @@ internal static class TrainCommand
             {
                 var directory = Path.GetDirectoryName(Path.GetFullPath(output));
                 if (directory is not null) Directory.CreateDirectory(directory);
-                ctx.Model.Save(model, output);
+                ctx.MLContext.Model.SaveGenerative(model, output);
                 var last = progress.Last;
                 Console.WriteLine($"saved {output} ({model.Family}) after {model.GetContents().Training.Steps} steps" + (last is null ? "" : $"; {LiveProgress.Describe(last)}"));
                 if (report is not null)
@@ -91,7 +92,7 @@ internal static class TrainCommand
         }
     }
 
-    private static (ISavableModel Model, string? SampleText) Train(ParseResult r, AigcContext ctx, string family, string data, string preset,
+    private static (ISavableModel Model, string? SampleText) Train(ParseResult r, GenerativeCatalog ctx, string family, string data, string preset,
         string checkpoint, string? report, LiveProgress progress, CancellationToken cancel)
     {
         bool nano = preset == "nano", resume = r.GetValue(Resume), conditional = r.GetValue(Conditional);
@@ -113,7 +114,7 @@ internal static class TrainCommand
                     CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume,
                     SampleGridEveryNSteps = report is null ? 0 : 200, SampleGridFolder = report,
                 };
-                return (ctx.Generative.Trainers.Gan(o).Fit(BuiltInData.Images(ctx, data, PixelScale.MinusOneToOne, limit), progress, cancel), null);
+                return (ctx.Trainers.Gan(o).Fit(BuiltInData.Images(ctx, data, PixelScale.MinusOneToOne, limit), progress, cancel), null);
             }
             case "vae":
             {
@@ -124,9 +125,9 @@ internal static class TrainCommand
                     Architecture = architecture, Epochs = epochs ?? o.Epochs, MaxSteps = steps, BatchSize = batch ?? o.BatchSize, LearningRate = lr ?? o.LearningRate,
                     CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume,
                 };
-                var vae = ctx.Generative.Trainers.Vae(o).Fit(BuiltInData.Images(ctx, data, PixelScale.ZeroToOne, limit), null, progress, cancel);
+                var vae = ctx.Trainers.Vae(o).Fit(BuiltInData.Images(ctx, data, PixelScale.ZeroToOne, limit), null, progress, cancel);
                 if (report is not null)
-                    using (var samples = vae.Sample(64, ctx.Seed))
+                    using (var samples = vae.Sample(64, r.GetValue(CommonOptions.Seed)))
                         ImageGrid.Save(Path.Combine(report, "samples-final.png"), samples);
                 return (vae, null);
             }
@@ -139,7 +140,7 @@ internal static class TrainCommand
                     CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume,
                     SampleGridEveryNSteps = report is null ? 0 : 500, SampleGridFolder = report,
                 };
-                return (ctx.Generative.Trainers.Diffusion(o).Fit(BuiltInData.Images(ctx, data, PixelScale.MinusOneToOne, limit), progress, cancel), null);
+                return (ctx.Trainers.Diffusion(o).Fit(BuiltInData.Images(ctx, data, PixelScale.MinusOneToOne, limit), progress, cancel), null);
             }
             case "lm":
             {
@@ -160,11 +161,11 @@ internal static class TrainCommand
                 // (one text file, say) trains on everything without validation.
                 var docs = BuiltInData.Documents(ctx, data, limit);
                 var train = docs.Length < 10 ? docs : docs.Where((_, i) => i % 10 != 9).ToArray();
-                var validation = docs.Length < 10 ? null : BuiltInData.Text(docs.Where((_, i) => i % 10 == 9));
-                var lm = ctx.Generative.Trainers.CausalLM(o).Fit(BuiltInData.Text(train), validation, progress, cancel);
+                var validation = docs.Length < 10 ? null : BuiltInData.Text(ctx.MLContext, docs.Where((_, i) => i % 10 == 9));
+                var lm = ctx.Trainers.CausalLM(o).Fit(BuiltInData.Text(ctx.MLContext, train), validation, progress, cancel);
                 // A sample for the report, started from end-of-text, or else from the corpus's first character.
                 var start = lm.Generator.EndOfTextId is null ? docs[0].EnumerateRunes().First().ToString() : "";
-                var sample = lm.Generate(start, new GenerationOptions { MaxNewTokens = 200, Temperature = 0.8, TopK = 40, Seed = ctx.Seed });
+                var sample = lm.Generate(start, new GenerationOptions { MaxNewTokens = 200, Temperature = 0.8, TopK = 40, Seed = r.GetValue(CommonOptions.Seed) });
                 return (lm, start + sample.Text);
             }
             default:
@@ -172,7 +173,7 @@ internal static class TrainCommand
                 var o = new ImageClassifierOptions();
                 o = o with { Epochs = epochs ?? 2, MaxSteps = steps, BatchSize = batch ?? o.BatchSize, LearningRate = lr ?? o.LearningRate };
                 var images = BuiltInData.Images(ctx, data, PixelScale.ZeroToOne, limit);
-                return (ctx.Generative.Trainers.ImageClassifier(o).Fit(images, null, progress, cancel), null);
+                return (ctx.Trainers.ImageClassifier(o).Fit(images, null, progress, cancel), null);
             }
         }
     }

@@ -42,7 +42,7 @@ public sealed record ModelManifest
 
 /// <summary>A column in a manifest.</summary>
 /// <param name="Name">Column name.</param>
-/// <param name="Type">The type as ML.NET prints it, e.g. "Vector<see cref="DataViewType.ToString"/> writes it, e.g. "Vector&lt;Single, 1x28x28&gt;"lt;Single, 1, 28, 28<see cref="DataViewType.ToString"/> writes it, e.g. "Vector&lt;Single, 1x28x28&gt;"gt;".</param>
+/// <param name="Type">The type as ML.NET prints it, e.g. "Vector&lt;Single, 1, 28, 28&gt;".</param>
 public sealed record ColumnInfo(string Name, string Type)
 {
     /// <summary>Describes a schema's columns.</summary>
