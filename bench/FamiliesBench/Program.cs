@@ -19,6 +19,7 @@ using Aigc.MLNet.Transforms;
 using Aigc.MLNet.Vae;
 using Aigc.Torch;
 using Aigc.Torch.Serialization;
+using Microsoft.ML;
 
 const string Dir = "/usr/share/datasets/fashion-mnist";
 string Arg(string name, string fallback)
@@ -28,8 +29,9 @@ string Arg(string name, string fallback)
 }
 void Emit(object o) => Console.WriteLine(JsonSerializer.Serialize(o));
 
-var ctx = new AigcContext(seed: 0, device: Device.Cpu);
-Aigc.MLNet.Data.IDataView Load(string split, PixelScale scale)
+var ctx = new MLContext(seed: 0);
+ctx.Generative(new GenerativeOptions { Device = Device.Cpu });
+IDataView Load(string split, PixelScale scale)
 {
     var raw = ctx.Data.LoadFromIdx($"{Dir}/{split}-images-idx3-ubyte.gz", $"{Dir}/{split}-labels-idx1-ubyte.gz");
     return ctx.Data.Cache(ctx.Transforms.ScaleImagePixels("Image", scale: scale).Fit(raw).Transform(raw));
@@ -44,7 +46,7 @@ switch (args[0])
         var times = new List<double>();
         var clock = Stopwatch.StartNew();
         var progress = new Progress(p => { if (p.ValidationMetrics is not null) { times.Add(clock.Elapsed.TotalSeconds); clock.Restart(); } });
-        using var vae = ctx.Generative.Trainers.Vae(VaeOptions.Small with { Epochs = epochs, ReportEveryNSteps = 1000 }).Fit(train, test, progress);
+        using var vae = ctx.Generative().Trainers.Vae(VaeOptions.Small with { Epochs = epochs, ReportEveryNSteps = 1000 }).Fit(train, test, progress);
         Emit(new { side = "csharp", kind = "vae", epochs, test_loss = progress.LastMetrics!["loss"], seconds_per_epoch = times.Average() });
         break;
     }
@@ -53,7 +55,7 @@ switch (args[0])
         int epochs = int.Parse(Arg("--epochs", "1"), CultureInfo.InvariantCulture);
         var data = Load("train", PixelScale.MinusOneToOne);
         var clock = Stopwatch.StartNew();
-        using var gan = ctx.Generative.Trainers.Gan(GanOptions.Small with { Epochs = epochs, ReportEveryNSteps = 1000 }).Fit(data);
+        using var gan = ctx.Generative().Trainers.Gan(GanOptions.Small with { Epochs = epochs, ReportEveryNSteps = 1000 }).Fit(data);
         double ms = clock.Elapsed.TotalMilliseconds / gan.Training.Steps;
         using var scope = DisposeScope.Enter();
         SafeTensors.Save(Arg("--samples", "cs-samples.safetensors"), new Dictionary<string, Tensor> { ["images"] = gan.Generate(2000, seed: 1) });
@@ -67,7 +69,7 @@ switch (args[0])
         var data = Load("train", PixelScale.MinusOneToOne);
         TrainingProgress? last = null;
         var options = DiffusionOptions.Small with { BatchSize = batch, Epochs = 1000, MaxSteps = steps, ReportEveryNSteps = steps };
-        using var model = ctx.Generative.Trainers.Diffusion(options).Fit(data, new Progress(p => last = p));
+        using var model = ctx.Generative().Trainers.Diffusion(options).Fit(data, new Progress(p => last = p));
         var clock = Stopwatch.StartNew();
         var chunks = new List<Tensor>();
         for (int start = 0; start < count; start += 250)
@@ -81,21 +83,21 @@ switch (args[0])
     }
     case "classifier":
     {
-        using var classifier = ctx.Generative.Trainers.ImageClassifier().Fit(Load("train", PixelScale.ZeroToOne), Load("t10k", PixelScale.ZeroToOne),
+        using var classifier = ctx.Generative().Trainers.ImageClassifier().Fit(Load("train", PixelScale.ZeroToOne), Load("t10k", PixelScale.ZeroToOne),
             new Progress(_ => { }));
-        ctx.Model.Save(classifier, Arg("--out", "classifier.aigc"));
+        ctx.Model.SaveGenerative(classifier, Arg("--out", "classifier.aigc"));
         break;
     }
     case "fid":
     {
-        using var classifier = (ImageClassifierTransformer)ctx.Model.Load(Arg("--classifier", "classifier.aigc"));
+        using var classifier = (ImageClassifierTransformer)ctx.Model.LoadGenerative(Arg("--classifier", "classifier.aigc"));
         using var scope = DisposeScope.Enter();
         var real = GenerationEvaluator.ReadImages(Load("t10k", PixelScale.ZeroToOne), "Image").Narrow(0, 0, 2000);
         int start = Array.IndexOf(args, "--samples") + 1;
         foreach (var file in args[start..])
         {
             using var samples = SafeTensors.Load(file);
-            var m = ctx.Generative.Evaluators.EvaluateGeneration(real, samples.Tensors["images"], classifier, generatedRange: PixelRange.MinusOneToOne);
+            var m = ctx.Generative().Evaluators.EvaluateGeneration(real, samples.Tensors["images"], classifier, generatedRange: PixelRange.MinusOneToOne);
             Emit(new { kind = "fid", file, fcd = m.FrechetClassifierDistance, coverage = m.ClassCoverage });
         }
         break;

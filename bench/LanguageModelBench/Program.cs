@@ -1,6 +1,6 @@
 // C# side of the language-model benchmark (issue #5), run by run_lm_bench.py next to lm_bench.py.
 //   train    : the char-level baby GPT on every Debian fortune (every 10th document held out), through
-//              ctx.Generative.Trainers.CausalLM; prints validation loss on every window and ms/step,
+//              ctx.Generative().Trainers.CausalLM; prints validation loss on every window and ms/step,
 //              saves the model and a generated sample.
 //   generate : greedy decoding speed of a baby-width GPT (context 32 + N) with and without the KV cache.
 //              The best of --rounds runs counts (the first ones include JIT warm-up).
@@ -12,6 +12,7 @@ using Aigc.MLNet.Data;
 using Aigc.MLNet.LanguageModels;
 using Aigc.MLNet.Training;
 using Aigc.Torch;
+using Microsoft.ML;
 
 string Arg(string name, string fallback) => Array.IndexOf(args, name) is var i and >= 0 ? args[i + 1] : fallback;
 
@@ -28,10 +29,11 @@ void Train()
     var docs = Directory.GetFiles("/usr/share/games/fortunes")
         .Where(f => !f.EndsWith(".dat") && !f.EndsWith(".u8") && !File.GetAttributes(f).HasFlag(FileAttributes.ReparsePoint))
         .Order(StringComparer.Ordinal).SelectMany(f => File.ReadAllText(f).Split("\n%\n")).Where(d => d.Length > 0).ToArray();
-    IDataView View(IEnumerable<string> d) => new ArrayDataView([("Text", TextDataViewType.Instance, d.ToArray())]);
+    var ctx = new MLContext(seed: 1337);
+    ctx.Generative(new GenerativeOptions { Device = Device.Cpu });
+    IDataView View(IEnumerable<string> d) => ctx.Data.LoadFromEnumerable(d.Select(t => new TextRow { Text = t }).ToArray());
     var train = View(docs.Where((_, i) => i % 10 != 9));
     var validation = View(docs.Where((_, i) => i % 10 == 9));
-    var ctx = new AigcContext(seed: 1337, device: Device.Cpu);
     var options = new CausalLMOptions
     {
         Gpt = GptOptions.Baby, TrainingContextLength = 64, BatchSize = 12, MaxSteps = steps, LearningRate = 1e-3, WarmupSteps = Math.Min(100, steps / 10),
@@ -40,9 +42,9 @@ void Train()
     };
     TrainingProgress? trained = null;
     var progress = new SyncProgress(p => { if (p.ValidationMetrics is null && p.Step == steps) trained = p; });
-    using var lm = ctx.Generative.Trainers.CausalLM(options).Fit(train, validation, progress);
+    using var lm = ctx.Generative().Trainers.CausalLM(options).Fit(train, validation, progress);
     var ppl = lm.EvaluatePerplexity(validation);
-    ctx.Model.Save(lm, Arg("--model", "baby-gpt.aigc"));
+    ctx.Model.SaveGenerative(lm, Arg("--model", "baby-gpt.aigc"));
     var sample = lm.Generate("Q: ", new GenerationOptions { MaxNewTokens = 300, Temperature = 0.8, TopK = 40, Seed = 7 }).Text;
     Console.WriteLine(JsonSerializer.Serialize(new
     {
@@ -81,4 +83,9 @@ void Generate()
 sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
 {
     public void Report(TrainingProgress value) => report(value);
+}
+
+internal sealed class TextRow
+{
+    public string Text { get; set; } = "";
 }

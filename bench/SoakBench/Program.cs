@@ -10,6 +10,7 @@ using Aigc.MLNet.Gan;
 using Aigc.MLNet.LanguageModels;
 using Aigc.MLNet.Training;
 using Aigc.Torch;
+using Microsoft.ML;
 
 string Arg(string name, string fallback) => Array.IndexOf(args, name) is var i and >= 0 ? args[i + 1] : fallback;
 int steps = int.Parse(Arg("--steps", "10000"), CultureInfo.InvariantCulture), calls = int.Parse(Arg("--calls", "10000"), CultureInfo.InvariantCulture);
@@ -18,15 +19,16 @@ var clock = Stopwatch.StartNew();
 void Row(string phase, long n) =>
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{phase,-16} {n,6}  live tensors {Tensor.LiveCount,5}  RSS {Rss(),7:F1} MiB  {clock.Elapsed.TotalSeconds,6:F1} s"));
 
-var ctx = new AigcContext(seed: 1, device: Device.Cpu);
+var ctx = new MLContext(seed: 1);
+ctx.Generative(new GenerativeOptions { Device = Device.Cpu });
 var docs = File.ReadAllText("/usr/share/games/fortunes/computers").Split("\n%\n").Where(d => d.Length > 0).ToArray();
-var text = new ArrayDataView([("Text", TextDataViewType.Instance, docs)]);
+var text = ctx.Data.LoadFromEnumerable(docs.Select(d => new TextRow { Text = d }).ToArray());
 var options = CausalLMOptions.Nano with { MaxSteps = steps, ReportEveryNSteps = 1000, WarmupSteps = 10, ValidateEveryNSteps = 0 };
 Row("train lm", 0);
-using (var lm = ctx.Generative.Trainers.CausalLM(options).Fit(text, null, new ProgressSink(p => { if (p.Step % 1000 == 0) Row("train lm", p.Step); })))
-    ctx.Model.Save(lm, Path.Combine(work, "lm.aigc"));
+using (var lm = ctx.Generative().Trainers.CausalLM(options).Fit(text, null, new ProgressSink(p => { if (p.Step % 1000 == 0) Row("train lm", p.Step); })))
+    ctx.Model.SaveGenerative(lm, Path.Combine(work, "lm.aigc"));
 GC.Collect();
-using (var loaded = (CausalLMTransformer)ctx.Model.Load(Path.Combine(work, "lm.aigc")))
+using (var loaded = (CausalLMTransformer)ctx.Model.LoadGenerative(Path.Combine(work, "lm.aigc")))
 {
     var g = new GenerationOptions { MaxNewTokens = 8, Temperature = 0.9 };
     for (int i = 1; i <= calls; i++)
@@ -36,11 +38,11 @@ using (var loaded = (CausalLMTransformer)ctx.Model.Load(Path.Combine(work, "lm.a
     }
 }
 var rand = new Random(1);
-var images = new ArrayDataView([("Image", new VectorDataViewType(NumberDataViewType.Single, 1, 28, 28),
-    Enumerable.Range(0, 64).Select(_ => Enumerable.Range(0, 784).Select(_ => (float)rand.NextDouble() * 2 - 1).ToArray()).ToArray())]);
-using (var gan = ctx.Generative.Trainers.Gan(GanOptions.Nano with { MaxSteps = 2 }).Fit(images))
-    ctx.Model.Save(gan, Path.Combine(work, "gan.aigc"));
-using (var loaded = (GanTransformer)ctx.Model.Load(Path.Combine(work, "gan.aigc")))
+var images = ctx.Data.LoadFromEnumerable(Enumerable.Range(0, 64)
+    .Select(_ => new ImageRow { Image = Enumerable.Range(0, 784).Select(_ => (float)rand.NextDouble() * 2 - 1).ToArray() }).ToArray());
+using (var gan = ctx.Generative().Trainers.Gan(GanOptions.Nano with { MaxSteps = 2 }).Fit(images))
+    ctx.Model.SaveGenerative(gan, Path.Combine(work, "gan.aigc"));
+using (var loaded = (GanTransformer)ctx.Model.LoadGenerative(Path.Combine(work, "gan.aigc")))
     for (int i = 1; i <= calls; i++)
     {
         using (loaded.Generate(4, seed: i)) { }
@@ -59,4 +61,15 @@ static double Rss()
 sealed class ProgressSink(Action<TrainingProgress> onReport) : IProgress<TrainingProgress>
 {
     public void Report(TrainingProgress value) => onReport(value);
+}
+
+internal sealed class TextRow
+{
+    public string Text { get; set; } = "";
+}
+
+internal sealed class ImageRow
+{
+    [Microsoft.ML.Data.VectorType(1, 28, 28)]
+    public float[] Image { get; set; } = [];
 }

@@ -11,6 +11,7 @@ using Aigc.MLNet.Diffusion;
 using Aigc.MLNet.Imaging;
 using Aigc.MLNet.Training;
 using Aigc.MLNet.Transforms;
+using Microsoft.ML;
 
 int epochs = 2, seed = 1;
 long? maxSteps = null;
@@ -41,7 +42,7 @@ if (!File.Exists(images) || !File.Exists(labels))
 }
 
 Directory.CreateDirectory(outDir);
-var ctx = new AigcContext(seed: seed);
+var ctx = new MLContext(seed: seed);
 var raw = ctx.Data.LoadFromIdx(images, labels);
 var train = ctx.Data.Cache(ctx.Transforms.ScaleImagePixels("Image", scale: PixelScale.MinusOneToOne).Fit(raw).Transform(raw));
 var options = DiffusionOptions.Small with
@@ -58,7 +59,7 @@ Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 DiffusionTransformer trained;
 try
 {
-    trained = ctx.Generative.Trainers.Diffusion(options).Fit(train, new ConsoleProgress(), cancel.Token);
+    trained = ctx.Generative().Trainers.Diffusion(options).Fit(train, new ConsoleProgress(), cancel.Token);
 }
 catch (OperationCanceledException)
 {
@@ -67,8 +68,8 @@ catch (OperationCanceledException)
 }
 
 var path = Path.Combine(outDir, "diffusion.aigc");
-using (trained) ctx.Model.Save(trained, path);
-using var model = (DiffusionTransformer)ctx.Model.Load(path);
+using (trained) ctx.Model.SaveGenerative(trained, path);
+using var model = (DiffusionTransformer)ctx.Model.LoadGenerative(path);
 long[]? classes = conditional ? Enumerable.Range(0, 64).Select(i => (long)(i / 8)).ToArray() : null;
 using (var samples = model.Generate(64, seed, classes))
     ImageGrid.Save(Path.Combine(outDir, "diffusion-samples.png"), samples, range: PixelRange.MinusOneToOne);

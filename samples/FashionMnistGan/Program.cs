@@ -11,6 +11,7 @@ using Aigc.MLNet.Imaging;
 using Aigc.MLNet.Training;
 using Aigc.MLNet.Transforms;
 using Aigc.Torch;
+using Microsoft.ML;
 
 int epochs = 2, seed = 1;
 long? maxSteps = null;
@@ -41,7 +42,7 @@ if (!File.Exists(images) || !File.Exists(labels))
 }
 
 Directory.CreateDirectory(outDir);
-var ctx = new AigcContext(seed: seed);
+var ctx = new MLContext(seed: seed);
 var raw = ctx.Data.LoadFromIdx(images, labels);
 var train = ctx.Data.Cache(ctx.Transforms.ScaleImagePixels("Image", scale: PixelScale.MinusOneToOne).Fit(raw).Transform(raw));
 var options = GanOptions.Small with
@@ -57,7 +58,7 @@ Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 GanTransformer trained;
 try
 {
-    trained = ctx.Generative.Trainers.Gan(options).Fit(train, new ConsoleProgress(), cancel.Token);
+    trained = ctx.Generative().Trainers.Gan(options).Fit(train, new ConsoleProgress(), cancel.Token);
 }
 catch (OperationCanceledException)
 {
@@ -66,8 +67,8 @@ catch (OperationCanceledException)
 }
 
 var path = Path.Combine(outDir, "gan.aigc");
-using (trained) ctx.Model.Save(trained, path);
-using var gan = (GanTransformer)ctx.Model.Load(path);
+using (trained) ctx.Model.SaveGenerative(trained, path);
+using var gan = (GanTransformer)ctx.Model.LoadGenerative(path);
 using (var scope = DisposeScope.Enter())
 {
     long[]? classes = conditional ? Enumerable.Range(0, 64).Select(i => (long)(i / 8)).ToArray() : null;

@@ -11,6 +11,7 @@ using Aigc.MLNet.Imaging;
 using Aigc.MLNet.Training;
 using Aigc.MLNet.Vae;
 using Aigc.Torch;
+using Microsoft.ML;
 
 var o = Options.Parse(args);
 if (o is null) return 2;
@@ -23,8 +24,8 @@ if (!File.Exists(trainImages) || !File.Exists(testImages))
 }
 Directory.CreateDirectory(o.OutDir);
 
-var ctx = new AigcContext(seed: o.Seed);
-Console.WriteLine($"device: {ctx.Device} ({ctx.DeviceReason}) libtorch {Engine.LibTorchVersion}, {Engine.NumThreads} threads");
+var ctx = new MLContext(seed: o.Seed);
+Console.WriteLine($"device: {ctx.Generative().Device} ({ctx.Generative().DeviceReason}) libtorch {Engine.LibTorchVersion}, {Engine.NumThreads} threads");
 
 // Data: IDX files -> pixels scaled to [0, 1], cached in memory so epochs can be fully shuffled.
 var scale = ctx.Transforms.ScaleImagePixels("Image").Fit(ctx.Data.LoadFromIdx(testImages));
@@ -45,7 +46,7 @@ var progress = new ConsoleProgress();
 VaeTransformer trained;
 try
 {
-    trained = ctx.Generative.Trainers.Vae(options).Fit(train, test, progress, cancel.Token);
+    trained = ctx.Generative().Trainers.Vae(options).Fit(train, test, progress, cancel.Token);
 }
 catch (OperationCanceledException)
 {
@@ -54,26 +55,26 @@ catch (OperationCanceledException)
 }
 
 var modelPath = Path.Combine(o.OutDir, "vae.aigc");
-using (trained) ctx.Model.Save(trained, modelPath);
+using (trained) ctx.Model.SaveGenerative(trained, modelPath);
 
 // What an app does: load the file and generate.
-using var vae = (VaeTransformer)ctx.Model.Load(modelPath);
+using var vae = (VaeTransformer)ctx.Model.LoadGenerative(modelPath);
 using (var scope = DisposeScope.Enter())
 {
     ImageGrid.Save(Path.Combine(o.OutDir, "vae-samples.png"), vae.Sample(64, seed: o.Seed));
-    var originals = Tensor.FromArray(ctx.Data.CreateEnumerable<Row>(ctx.Data.TakeRows(test, 32)).SelectMany(r => r.Image).ToArray(), 32, 1, 28, 28);
+    var originals = Tensor.FromArray(ctx.Data.CreateEnumerable<Row>(ctx.Data.TakeRows(test, 32), reuseRowObject: false).SelectMany(r => r.Image).ToArray(), 32, 1, 28, 28);
     var recon = vae.Reconstruct(originals);
     var rows = Enumerable.Range(0, 4).SelectMany(r => new[] { originals.Narrow(0, r * 8, 8), recon.Narrow(0, r * 8, 8) }).ToList();
     ImageGrid.Save(Path.Combine(o.OutDir, "vae-reconstructions.png"), Tensor.Cat(rows));
 }
-var metrics = ctx.Generative.Evaluators.EvaluateReconstruction(vae.Transform(test), "Image", "Reconstruction");
+var metrics = ctx.Generative().Evaluators.EvaluateReconstruction(vae.Transform(test), "Image", "Reconstruction");
 Console.WriteLine($"test set: reconstruction MSE {metrics.MeanSquaredError:F4}, PSNR {metrics.PeakSignalToNoiseRatio:F2} dB over {metrics.Count} images");
 Console.WriteLine($"wrote {modelPath}, vae-samples.png and vae-reconstructions.png in {o.OutDir} ({vae.Training.Steps} steps)");
 return 0;
 
 internal sealed class Row
 {
-    [Aigc.MLNet.Data.VectorType(1, 28, 28)]
+    [Microsoft.ML.Data.VectorType(1, 28, 28)]
     public float[] Image { get; set; } = [];
 }
 

@@ -8,6 +8,7 @@ using Aigc.MLNet;
 using Aigc.MLNet.Data;
 using Aigc.MLNet.LanguageModels;
 using Aigc.MLNet.Training;
+using Microsoft.ML;
 
 long maxSteps = 2000;
 int seed = 1;
@@ -36,9 +37,10 @@ if (!Directory.Exists(dataDir))
 }
 
 Directory.CreateDirectory(outDir);
-var ctx = new AigcContext(seed: seed);
+var ctx = new MLContext(seed: seed);
 var corpus = ctx.Data.LoadTextCorpus(dataDir, new TextCorpusOptions { Split = TextSplit.Separator, Exclude = ["*.dat", "*.u8"] });
-var (train, validation) = ctx.Data.TrainTestSplit(corpus, testFraction: 0.1, seed: seed);
+var split = ctx.Data.TrainTestSplit(corpus, testFraction: 0.1, seed: seed);
+var (train, validation) = (split.TrainSet, split.TestSet);
 var options = new CausalLMOptions
 {
     Architecture = lstm ? LanguageModelArchitecture.Lstm : LanguageModelArchitecture.Gpt,
@@ -52,7 +54,7 @@ Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 CausalLMTransformer trained;
 try
 {
-    trained = ctx.Generative.Trainers.CausalLM(options).Fit(train, validation, new ConsoleProgress(), cancel.Token);
+    trained = ctx.Generative().Trainers.CausalLM(options).Fit(train, validation, new ConsoleProgress(), cancel.Token);
 }
 catch (OperationCanceledException)
 {
@@ -61,8 +63,8 @@ catch (OperationCanceledException)
 }
 
 var path = Path.Combine(outDir, "fortunes-gpt.aigc");
-using (trained) ctx.Model.Save(trained, path);
-using var lm = (CausalLMTransformer)ctx.Model.Load(path);
+using (trained) ctx.Model.SaveGenerative(trained, path);
+using var lm = (CausalLMTransformer)ctx.Model.LoadGenerative(path);
 Console.WriteLine($"saved {path}; validation perplexity {lm.EvaluatePerplexity(validation).Perplexity:F2}");
 Console.Write(prompt);
 await foreach (var piece in lm.GenerateTextStreamAsync(prompt, lm.Options.Generation with { Seed = seed }))
