@@ -88,12 +88,12 @@ public sealed class CausalLMTrainer : IEstimator<CausalLMTransformer>
         var col = data.Schema.Require(column, TextDataViewType.Instance);
         var docs = new List<string>();
         using var cursor = data.GetRowCursor([col]);
-        var getter = cursor.GetGetter<string>(col);
-        string value = "";
+        var getter = cursor.GetGetter<ReadOnlyMemory<char>>(col);
+        ReadOnlyMemory<char> value = default;
         while (cursor.MoveNext())
         {
             getter(ref value);
-            if (!string.IsNullOrEmpty(value)) docs.Add(value);
+            if (!value.IsEmpty) docs.Add(value.ToString());
         }
         if (docs.Count == 0) throw new ArgumentException($"Column '{column}' holds no text.", nameof(data));
         return docs;
