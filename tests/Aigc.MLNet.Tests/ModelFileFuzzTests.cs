@@ -7,6 +7,7 @@ using Aigc.MLNet.Gan;
 using Aigc.MLNet.LanguageModels;
 using Aigc.MLNet.ModelFiles;
 using Aigc.MLNet.Vae;
+using Microsoft.ML;
 
 namespace Aigc.MLNet.Tests;
 
@@ -23,25 +24,25 @@ public class ModelFileFuzzTests : IDisposable
         var rand = new Random(1);
         var images = Enumerable.Range(0, count).Select(_ => Enumerable.Range(0, 784).Select(_ => (float)(minusOneToOne ? rand.NextDouble() * 2 - 1 : rand.NextDouble())).ToArray()).ToArray();
         var labels = Enumerable.Range(0, count).Select(i => (long)(i % 10)).ToArray();
-        return new ArrayDataView([("Image", new VectorDataViewType(NumberDataViewType.Single, 1, 28, 28), images), ("Label", NumberDataViewType.Int64, labels)]);
+        return TestData.View([("Image", new VectorDataViewType(NumberDataViewType.Single, 1, 28, 28), images), ("Label", NumberDataViewType.Int64, labels)]);
     }
 
-    private byte[] ValidFile(AigcContext ctx, string family)
+    private byte[] ValidFile(MLContext ctx, string family)
     {
         var path = Path.Combine(_dir, family + ".aigc");
         ISavableModel model = family switch
         {
-            "vae" => ctx.Generative.Trainers.Vae(VaeOptions.Nano with { MaxSteps = 1 }).Fit(Images(64, false)),
-            "gan" => ctx.Generative.Trainers.Gan(GanOptions.Nano with { MaxSteps = 1, LabelColumn = "Label" }).Fit(Images(64, true)),
-            "diffusion" => ctx.Generative.Trainers.Diffusion(DiffusionOptions.Nano with { MaxSteps = 1, LabelColumn = "Label" }).Fit(Images(64, true)),
-            "causal-lm" or "causal-lm-bpe" => ctx.Generative.Trainers.CausalLM(CausalLMOptions.Nano with
+            "vae" => ctx.Generative().Trainers.Vae(VaeOptions.Nano with { MaxSteps = 1 }).Fit(Images(64, false)),
+            "gan" => ctx.Generative().Trainers.Gan(GanOptions.Nano with { MaxSteps = 1, LabelColumn = "Label" }).Fit(Images(64, true)),
+            "diffusion" => ctx.Generative().Trainers.Diffusion(DiffusionOptions.Nano with { MaxSteps = 1, LabelColumn = "Label" }).Fit(Images(64, true)),
+            "causal-lm" or "causal-lm-bpe" => ctx.Generative().Trainers.CausalLM(CausalLMOptions.Nano with
             {
                 MaxSteps = 2, WarmupSteps = 1, TokenizerKind = family == "causal-lm" ? TokenizerKind.Char : TokenizerKind.Bpe, BpeVocabularySize = 270,
                 TrainingContextLength = 8,
-            }).Fit(new ArrayDataView([("Text", TextDataViewType.Instance, new[] { "the quick brown fox jumps over the lazy dog, again and again" })])),
-            _ => ctx.Generative.Trainers.ImageClassifier(new ImageClassifierOptions { MaxSteps = 1, FeatureDim = 8 }).Fit(Images(64, false)),
+            }).Fit(TestData.View([("Text", TextDataViewType.Instance, new[] { "the quick brown fox jumps over the lazy dog, again and again" })])),
+            _ => ctx.Generative().Trainers.ImageClassifier(new ImageClassifierOptions { MaxSteps = 1, FeatureDim = 8 }).Fit(Images(64, false)),
         };
-        ctx.Model.Save(model, path);
+        ctx.Model.SaveGenerative(model, path);
         ((IDisposable)model).Dispose();
         return File.ReadAllBytes(path);
     }
@@ -110,9 +111,9 @@ public class ModelFileFuzzTests : IDisposable
     [InlineData("causal-lm-bpe")]
     public void CorruptedFiles_FailOnlyWithModelFileException(string family)
     {
-        var ctx = new AigcContext(seed: 1, device: Device.Cpu);
+        var ctx = Cpu.Context(1);
         var valid = ValidFile(ctx, family);
-        ((IDisposable)ctx.Model.Load(Path.Combine(_dir, family + ".aigc"))).Dispose(); // the unharmed file loads
+        ((IDisposable)ctx.Model.LoadGenerative(Path.Combine(_dir, family + ".aigc"))).Dispose(); // the unharmed file loads
         var rand = new Random(family.Length * 7919);
         var path = Path.Combine(_dir, "mutant.aigc");
         int loaded = 0, rejected = 0;
@@ -137,7 +138,7 @@ public class ModelFileFuzzTests : IDisposable
             File.WriteAllBytes(path, bytes);
             try
             {
-                var model = ctx.Model.Load(path);
+                var model = ctx.Model.LoadGenerative(path);
                 ((IDisposable)model).Dispose();
                 loaded++;
             }

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Aigc.MLNet.Data;
 using Aigc.MLNet.ModelFiles;
+using Microsoft.ML;
 
 namespace Aigc.MLNet.Tests;
 
@@ -194,10 +195,10 @@ public class ModelFileTests : IDisposable
     [Fact]
     public void Catalog_LoadOfUnknownFamily_SaysWhichFamily()
     {
-        var ctx = new AigcContext(seed: 1);
+        var ctx = new MLContext(seed: 1);
         var path = SaveValid();
-        var e = Assert.Throws<ModelFileException>(() => ctx.Model.Load(path));
+        var e = Assert.Throws<ModelFileException>(() => ctx.Model.LoadGenerative(path));
         Assert.Contains("model family 'test-family' is not known", e.Message);
-        Assert.Equal("test-family", ctx.Model.Inspect(path).Family);
+        Assert.Equal("test-family", ctx.Model.InspectGenerative(path).Family);
     }
 }

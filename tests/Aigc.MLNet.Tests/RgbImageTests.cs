@@ -1,6 +1,7 @@
 using Aigc.MLNet.Data;
 using Aigc.MLNet.Gan;
 using Aigc.MLNet.Vae;
+using Microsoft.ML;
 
 namespace Aigc.MLNet.Tests;
 
@@ -23,7 +24,7 @@ public class RgbImageTests
             images[n] = minusOneToOne ? img.Select(v => v * 2 - 1).ToArray() : img;
             labels[n] = colour;
         }
-        return new ArrayDataView([("Image", new VectorDataViewType(NumberDataViewType.Single, 3, 32, 32), images), ("Label", NumberDataViewType.Int64, labels)]);
+        return TestData.View([("Image", new VectorDataViewType(NumberDataViewType.Single, 3, 32, 32), images), ("Label", NumberDataViewType.Int64, labels)]);
     }
 
     [Theory]
@@ -31,9 +32,9 @@ public class RgbImageTests
     [InlineData(VaeArchitecture.Conv)]
     public void Vae_TrainsOnRgb32_WithMseLoss(VaeArchitecture architecture)
     {
-        var ctx = new AigcContext(seed: 1, device: Device.Cpu);
+        var ctx = Cpu.Context(1);
         var data = Blobs(256, minusOneToOne: false);
-        using var vae = ctx.Generative.Trainers.Vae(VaeOptions.Nano with { Architecture = architecture, Loss = ReconstructionLoss.MeanSquaredError, Epochs = 3 }).Fit(data);
+        using var vae = ctx.Generative().Trainers.Vae(VaeOptions.Nano with { Architecture = architecture, Loss = ReconstructionLoss.MeanSquaredError, Epochs = 3 }).Fit(data);
         Assert.Equal((3, 32, 32), vae.ImageShape);
         using var scope = DisposeScope.Enter();
         Assert.Equal([4L, 3, 32, 32], vae.Sample(4, seed: 1).Shape);
@@ -45,8 +46,8 @@ public class RgbImageTests
     [Fact]
     public void ConditionalGan_TrainsOnRgb32()
     {
-        var ctx = new AigcContext(seed: 2, device: Device.Cpu);
-        using var gan = ctx.Generative.Trainers.Gan(GanOptions.Nano with { LabelColumn = "Label", NumClasses = 3, Epochs = 2 }).Fit(Blobs(256, minusOneToOne: true));
+        var ctx = Cpu.Context(2);
+        using var gan = ctx.Generative().Trainers.Gan(GanOptions.Nano with { LabelColumn = "Label", NumClasses = 3, Epochs = 2 }).Fit(Blobs(256, minusOneToOne: true));
         Assert.Equal((3, 32, 32), gan.ImageShape);
         using var scope = DisposeScope.Enter();
         var images = gan.Generate(3, seed: 1, labels: [0, 1, 2]);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Aigc.MLNet.Data;
 using Aigc.MLNet.Evaluation;
+using Microsoft.ML;
 
 namespace Aigc.MLNet.Tests;
 
@@ -32,8 +33,8 @@ public class SsimTests
         var dims = c.GetProperty("shape").EnumerateArray().Select(v => v.GetInt32()).ToArray();
         var type = new VectorDataViewType(NumberDataViewType.Single, dims);
         float[] Values(string key) => c.GetProperty(key).EnumerateArray().Select(v => (float)v.GetDouble()).ToArray();
-        var view = new ArrayDataView([("X", type, new[] { Values("x") }), ("Y", type, new[] { Values("y") })]);
-        var m = new AigcContext(seed: 1).Generative.Evaluators.EvaluateReconstruction(view, "X", "Y");
+        var view = TestData.View([("X", type, new[] { Values("x") }), ("Y", type, new[] { Values("y") })]);
+        var m = new MLContext(seed: 1).Generative().Evaluators.EvaluateReconstruction(view, "X", "Y");
         Assert.Equal(c.GetProperty("psnr").GetDouble(), m.PeakSignalToNoiseRatio, 4); // float32 pixels
     }
 
@@ -51,18 +52,18 @@ public class SsimTests
     [Fact]
     public void Evaluator_ReportsSsimForImageColumns()
     {
-        var ctx = new AigcContext(seed: 1);
+        var ctx = new MLContext(seed: 1);
         var type = new VectorDataViewType(NumberDataViewType.Single, 1, 12, 12);
         var rand = new Random(3);
         float[] Img() => Enumerable.Range(0, 144).Select(_ => (float)rand.NextDouble()).ToArray();
         var originals = Enumerable.Range(0, 300).Select(_ => Img()).ToArray();
-        var view = new ArrayDataView([("X", type, originals), ("Y", type, originals.Select(o => (float[])o.Clone()).ToArray())]);
-        var m = ctx.Generative.Evaluators.EvaluateReconstruction(view, "X", "Y");
+        var view = TestData.View([("X", type, originals), ("Y", type, originals.Select(o => (float[])o.Clone()).ToArray())]);
+        var m = ctx.Generative().Evaluators.EvaluateReconstruction(view, "X", "Y");
         Assert.Equal(300, m.Count);
         Assert.Equal(1.0, m.StructuralSimilarity!.Value, 5);
         Assert.Equal(0, m.MeanSquaredError);
-        var flat = new ArrayDataView([("X", new VectorDataViewType(NumberDataViewType.Single, 4), new[] { new float[4] }),
+        var flat = TestData.View([("X", new VectorDataViewType(NumberDataViewType.Single, 4), new[] { new float[4] }),
                                       ("Y", new VectorDataViewType(NumberDataViewType.Single, 4), new[] { new float[4] })]);
-        Assert.Null(ctx.Generative.Evaluators.EvaluateReconstruction(flat, "X", "Y").StructuralSimilarity);
+        Assert.Null(ctx.Generative().Evaluators.EvaluateReconstruction(flat, "X", "Y").StructuralSimilarity);
     }
 }

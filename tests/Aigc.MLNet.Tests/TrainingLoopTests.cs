@@ -2,6 +2,7 @@ using Aigc.MLNet.Data;
 using Aigc.MLNet.Training;
 using Aigc.Torch.Nn;
 using Aigc.Torch.Optim;
+using Microsoft.ML;
 
 namespace Aigc.MLNet.Tests;
 
@@ -91,19 +92,19 @@ public class TrainingLoopTests : IDisposable
             features[i] = [.. Enumerable.Range(0, 4).Select(_ => (float)rand.NextDouble() * 2 - 1)];
             target[i] = 2 * features[i][0] - features[i][1] + 0.5f * features[i][2] * features[i][3];
         }
-        return new ArrayDataView([("Features", new VectorDataViewType(NumberDataViewType.Single, 4), features),
+        return TestData.View([("Features", new VectorDataViewType(NumberDataViewType.Single, 4), features),
                                   ("Target", NumberDataViewType.Single, target)]);
     }
 
     [Fact]
     public void Run_LowersLoss_AndReportsProgress()
     {
-        var ctx = new AigcContext(seed: 1, device: Device.Cpu);
+        var ctx = Cpu.Context(1);
         var logs = new List<string>();
         ctx.Log += (_, e) => logs.Add(e.Message);
         using var task = new RegressionTask();
         var reports = new List<TrainingProgress>();
-        var result = new TrainingLoop(ctx).Run(task, Data(256), Data(64, seed: 9),
+        var result = new TrainingLoop(ctx.Generative(), seed: 1).Run(task, Data(256), Data(64, seed: 9),
             new TrainingOptions { Epochs = 8, BatchSize = 32, ReportEveryNSteps = 4 }, new SyncProgress<TrainingProgress>(reports.Add));
         Assert.Equal(64, result.Steps); // 8 epochs x 8 batches
         Assert.Equal(8.0, result.Epochs);
@@ -121,9 +122,9 @@ public class TrainingLoopTests : IDisposable
     [Fact]
     public void Run_StopsAtStepBudget()
     {
-        var ctx = new AigcContext(seed: 1, device: Device.Cpu);
+        var ctx = Cpu.Context(1);
         using var task = new RegressionTask();
-        var result = new TrainingLoop(ctx).Run(task, Data(100), null, new TrainingOptions { Epochs = 50, BatchSize = 10, MaxSteps = 23 });
+        var result = new TrainingLoop(ctx.Generative(), seed: 1).Run(task, Data(100), null, new TrainingOptions { Epochs = 50, BatchSize = 10, MaxSteps = 23 });
         Assert.Equal(23, result.Steps);
         Assert.Equal(23, task.StepsSeen);
     }
@@ -131,17 +132,17 @@ public class TrainingLoopTests : IDisposable
     [Fact]
     public void Cancellation_StopsWithinOneStep_AndWritesCheckpoint()
     {
-        var ctx = new AigcContext(seed: 1, device: Device.Cpu);
+        var ctx = Cpu.Context(1);
         using var cts = new CancellationTokenSource();
         using var task = new RegressionTask();
         task.OnStep = n => { if (n == 5) cts.Cancel(); };
         var checkpoint = Path.Combine(_dir, "cancel.ckpt");
-        Assert.Throws<OperationCanceledException>(() => new TrainingLoop(ctx).Run(task, Data(256), null,
+        Assert.Throws<OperationCanceledException>(() => new TrainingLoop(ctx.Generative(), seed: 1).Run(task, Data(256), null,
             new TrainingOptions { Epochs = 10, BatchSize = 8, CheckpointPath = checkpoint }, cancellationToken: cts.Token));
         Assert.Equal(5, task.StepsSeen);
         Assert.True(File.Exists(checkpoint));
         // The model is still usable: training can continue from where it stopped.
-        var result = new TrainingLoop(ctx).Run(task, Data(256), null,
+        var result = new TrainingLoop(ctx.Generative(), seed: 1).Run(task, Data(256), null,
             new TrainingOptions { Epochs = 1, BatchSize = 8, CheckpointPath = checkpoint, ResumeFromCheckpoint = true });
         Assert.True(result.Resumed);
         Assert.Equal(32, result.Steps);
@@ -150,10 +151,10 @@ public class TrainingLoopTests : IDisposable
     [Fact]
     public void DivergingLoss_StopsNamingTheStep_AndKeepsLastCheckpoint()
     {
-        var ctx = new AigcContext(seed: 1, device: Device.Cpu);
+        var ctx = Cpu.Context(1);
         using var task = new RegressionTask(lr: 1e38);
         var checkpoint = Path.Combine(_dir, "nan.ckpt");
-        var e = Assert.Throws<TrainingDivergedException>(() => new TrainingLoop(ctx).Run(task, Data(64), null,
+        var e = Assert.Throws<TrainingDivergedException>(() => new TrainingLoop(ctx.Generative(), seed: 1).Run(task, Data(64), null,
             new TrainingOptions { Epochs = 100, BatchSize = 8, CheckpointPath = checkpoint, CheckpointEveryNSteps = 1 }));
         Assert.Matches(@"Loss 'mse' became (NaN|Infinity|-Infinity) at step \d+ \(epoch \d+\)", e.Message);
         int failedStep = int.Parse(System.Text.RegularExpressions.Regex.Match(e.Message, @"at step (\d+)").Groups[1].Value);
@@ -167,22 +168,22 @@ public class TrainingLoopTests : IDisposable
         var options = new TrainingOptions { Epochs = 3, BatchSize = 16 };
         float[] uninterrupted;
         {
-            var ctx = new AigcContext(seed: 42, device: Device.Cpu);
+            var ctx = Cpu.Context(42);
             using var task = new RegressionTask();
-            new TrainingLoop(ctx).Run(task, Data(200), null, options);
+            new TrainingLoop(ctx.Generative(), seed: 1).Run(task, Data(200), null, options);
             uninterrupted = task.Weights();
         }
         var checkpoint = Path.Combine(_dir, "resume.ckpt");
         {
-            var ctx = new AigcContext(seed: 42, device: Device.Cpu);
+            var ctx = Cpu.Context(42);
             using var task = new RegressionTask();
-            new TrainingLoop(ctx).Run(task, Data(200), null, options with { MaxSteps = 17, CheckpointPath = checkpoint }); // stops mid-epoch 2
+            new TrainingLoop(ctx.Generative(), seed: 1).Run(task, Data(200), null, options with { MaxSteps = 17, CheckpointPath = checkpoint }); // stops mid-epoch 2
         }
         Engine.ManualSeed(999); // a fresh process would have a different random state: the checkpoint must restore it
         {
-            var ctx = new AigcContext(seed: 42, device: Device.Cpu);
+            var ctx = Cpu.Context(42);
             using var task = new RegressionTask(); // fresh weights, overwritten by the checkpoint
-            var result = new TrainingLoop(ctx).Run(task, Data(200), null, options with { CheckpointPath = checkpoint, ResumeFromCheckpoint = true });
+            var result = new TrainingLoop(ctx.Generative(), seed: 1).Run(task, Data(200), null, options with { CheckpointPath = checkpoint, ResumeFromCheckpoint = true });
             Assert.True(result.Resumed);
             Assert.Equal(39, result.Steps); // 3 epochs x 13 batches
             Assert.Equal(uninterrupted, task.Weights());
@@ -192,13 +193,13 @@ public class TrainingLoopTests : IDisposable
     [Fact]
     public void BadInput_IsRejectedClearly()
     {
-        var ctx = new AigcContext(seed: 1, device: Device.Cpu);
+        var ctx = Cpu.Context(1);
         using var task = new RegressionTask();
-        var loop = new TrainingLoop(ctx);
-        var empty = new ArrayDataView([("Features", new VectorDataViewType(NumberDataViewType.Single, 4), Array.Empty<float[]>()),
+        var loop = new TrainingLoop(ctx.Generative(), seed: 1);
+        var empty = TestData.View([("Features", new VectorDataViewType(NumberDataViewType.Single, 4), Array.Empty<float[]>()),
                                        ("Target", NumberDataViewType.Single, Array.Empty<float>())]);
         Assert.Contains("no rows", Assert.Throws<ArgumentException>(() => loop.Run(task, empty, null, new TrainingOptions())).Message);
-        var noTarget = new ArrayDataView([("Features", new VectorDataViewType(NumberDataViewType.Single, 4), new[] { new float[4] })]);
+        var noTarget = TestData.View([("Features", new VectorDataViewType(NumberDataViewType.Single, 4), new[] { new float[4] })]);
         Assert.Equal("Target", Assert.Throws<SchemaMismatchException>(() => loop.Run(task, noTarget, null, new TrainingOptions())).Column);
         Assert.Equal("BatchSize", Assert.Throws<ArgumentOutOfRangeException>(() => loop.Run(task, Data(8), null, new TrainingOptions { BatchSize = 0 })).ParamName);
         Assert.Equal(0, task.StepsSeen);

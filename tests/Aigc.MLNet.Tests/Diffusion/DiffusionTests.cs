@@ -4,6 +4,7 @@ using Aigc.MLNet.Imaging;
 using Aigc.MLNet.ModelFiles;
 using Aigc.MLNet.Training;
 using Aigc.MLNet.Transforms;
+using Microsoft.ML;
 
 namespace Aigc.MLNet.Tests.Diffusion;
 
@@ -12,7 +13,7 @@ public sealed class OverfitDiffusionFixture : IDisposable
 {
     public OverfitDiffusionFixture()
     {
-        var ctx = new AigcContext(seed: 3, device: Device.Cpu);
+        var ctx = Cpu.Context(3);
         var raw = ctx.Data.LoadFromIdx("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz", "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz");
         var scaled = ctx.Transforms.ScaleImagePixels("Image", scale: PixelScale.MinusOneToOne).Fit(raw).Transform(ctx.Data.TakeRows(raw, 40));
         var rows = ctx.Data.Cache(scaled);
@@ -21,18 +22,18 @@ public sealed class OverfitDiffusionFixture : IDisposable
         // Each step sees both images four times (at different noise levels): better gradients for
         // the same number of steps.
         var two = Rows(Images);
-        var repeated = new ArrayDataView([("Image", rows.Schema["Image"].Type, Enumerable.Range(0, 8).Select(i => two[i % 2]).ToArray())]);
+        var repeated = TestData.View([("Image", rows.Schema["Image"].Type, Enumerable.Range(0, 8).Select(i => two[i % 2]).ToArray())]);
         Options = DiffusionOptions.Nano with
         {
             Epochs = 250, BatchSize = 8, LearningRate = 2e-3, EmaDecay = 0.99, Prediction = PredictionKind.Velocity,
             UNet = UNetOptions.Nano with { BaseChannels = 16 },
         };
         Losses = [];
-        Model = ctx.Generative.Trainers.Diffusion(Options).Fit(repeated, new Recorder(Losses));
+        Model = ctx.Generative().Trainers.Diffusion(Options).Fit(repeated, new Recorder(Losses));
         Context = ctx;
     }
 
-    public AigcContext Context { get; }
+    public MLContext Context { get; }
 
     public IDataView Images { get; }
 
@@ -119,7 +120,7 @@ public class DiffusionTests(OverfitDiffusionFixture fixture) : IClassFixture<Ove
     [Fact]
     public void Transform_GeneratesFromSeeds_AsGenerateFromNoiseDoes()
     {
-        var seeds = new ArrayDataView([("Seed", NumberDataViewType.Int64, new long[] { 11, 12 })]);
+        var seeds = TestData.View([("Seed", NumberDataViewType.Int64, new long[] { 11, 12 })]);
         var output = fixture.Model.Transform(seeds);
         using var cursor = output.GetRowCursor(output.Schema);
         var get = cursor.GetGetter<float[]>(output.Schema[DiffusionTransformer.OutputColumn]);
@@ -143,8 +144,8 @@ public class DiffusionTests(OverfitDiffusionFixture fixture) : IClassFixture<Ove
         var path = Path.Combine(Path.GetTempPath(), $"aigc-diffusion-{Guid.NewGuid():N}.aigc");
         try
         {
-            fixture.Context.Model.Save(fixture.Model, path);
-            using var loaded = (DiffusionTransformer)new AigcContext(seed: 42, device: Device.Cpu).Model.Load(path);
+            fixture.Context.Model.SaveGenerative(fixture.Model, path);
+            using var loaded = (DiffusionTransformer)Cpu.Context(42).Model.LoadGenerative(path);
             var ddim = new SamplingOptions { Steps = 5 };
             using var a = fixture.Model.Generate(2, seed: 1, options: ddim);
             using var b = loaded.Generate(2, seed: 1, options: ddim);
@@ -167,9 +168,9 @@ public class DiffusionTests(OverfitDiffusionFixture fixture) : IClassFixture<Ove
         Assert.Contains("(N, 1, 28, 28)", shape.Message);
         var labels = Assert.Throws<ArgumentException>(() => fixture.Model.Generate(1, 0, labels: [3]));
         Assert.Contains("not conditional", labels.Message);
-        var ctx = new AigcContext(seed: 1, device: Device.Cpu);
-        var odd = new ArrayDataView([("Image", new VectorDataViewType(NumberDataViewType.Single, 1, 27, 27), new[] { new float[27 * 27] })]);
-        var e = Assert.Throws<SchemaMismatchException>(() => ctx.Generative.Trainers.Diffusion(DiffusionOptions.Nano).Fit(odd));
+        var ctx = Cpu.Context(1);
+        var odd = TestData.View([("Image", new VectorDataViewType(NumberDataViewType.Single, 1, 27, 27), new[] { new float[27 * 27] })]);
+        var e = Assert.Throws<SchemaMismatchException>(() => ctx.Generative().Trainers.Diffusion(DiffusionOptions.Nano).Fit(odd));
         Assert.Contains("divisible by 2", e.Message);
     }
 }
@@ -181,12 +182,12 @@ public class RgbDiffusionTests
     [Fact]
     public void Rgb32_TrainsAndSamplesWithTheRightShape()
     {
-        var ctx = new AigcContext(seed: 5, device: Device.Cpu);
+        var ctx = Cpu.Context(5);
         var rand = new Random(2);
-        var images = new ArrayDataView([("Image", new VectorDataViewType(NumberDataViewType.Single, 3, 32, 32),
+        var images = TestData.View([("Image", new VectorDataViewType(NumberDataViewType.Single, 3, 32, 32),
             Enumerable.Range(0, 16).Select(_ => Enumerable.Range(0, 3 * 32 * 32).Select(_ => (float)rand.NextDouble() * 2 - 1).ToArray()).ToArray())]);
         var options = DiffusionOptions.Nano with { Schedule = NoiseScheduleKind.Cosine, BatchSize = 8, MaxSteps = 2, UNet = UNetOptions.Nano with { ChannelMultipliers = [1, 2, 2], MidAttention = true } };
-        using var model = ctx.Generative.Trainers.Diffusion(options).Fit(images);
+        using var model = ctx.Generative().Trainers.Diffusion(options).Fit(images);
         Assert.Equal((3, 32, 32), model.ImageShape);
         using var samples = model.Generate(2, seed: 1, options: new SamplingOptions { Steps = 3 });
         Assert.Equal([2L, 3, 32, 32], samples.Shape);
@@ -200,11 +201,11 @@ public class ConditionalDiffusionTests
     [Fact]
     public void ConditionalModel_SamplesWithGuidance_AndChecksLabels()
     {
-        var ctx = new AigcContext(seed: 4, device: Device.Cpu);
+        var ctx = Cpu.Context(4);
         var raw = ctx.Data.LoadFromIdx("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz", "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz");
         var data = ctx.Data.Cache(ctx.Transforms.ScaleImagePixels("Image", scale: PixelScale.MinusOneToOne).Fit(raw).Transform(ctx.Data.TakeRows(raw, 64)));
         var options = DiffusionOptions.Nano with { LabelColumn = "Label", LabelDropout = 0.2, Epochs = 2, BatchSize = 32 };
-        using var model = ctx.Generative.Trainers.Diffusion(options).Fit(data);
+        using var model = ctx.Generative().Trainers.Diffusion(options).Fit(data);
         Assert.True(model.IsConditional);
         var plain = new SamplingOptions { Steps = 5 };
         using var conditional = model.Generate(2, seed: 3, labels: [1, 7], options: plain);

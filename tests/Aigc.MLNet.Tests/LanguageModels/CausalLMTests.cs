@@ -4,6 +4,7 @@ using Aigc.MLNet.LanguageModels;
 using Aigc.MLNet.ModelFiles;
 using Aigc.MLNet.Text;
 using Aigc.MLNet.Training;
+using Microsoft.ML;
 
 namespace Aigc.MLNet.Tests.LanguageModels;
 
@@ -21,12 +22,12 @@ public class CausalLMTests : IDisposable
     }
 
     /// <summary>The first fortunes of one Debian fortune file, split in order 90/10.</summary>
-    private static (IDataView Train, IDataView Validation) Fortunes(AigcContext ctx, int count)
+    private static (IDataView Train, IDataView Validation) Fortunes(MLContext ctx, int count)
     {
         var corpus = ctx.Data.LoadTextCorpus("/usr/share/games/fortunes/computers", new TextCorpusOptions { Split = TextSplit.Separator });
         var docs = CausalLMTrainer.ReadDocuments(corpus, "Text").Take(count).ToArray();
         int cut = docs.Length * 9 / 10;
-        IDataView View(string[] d) => new ArrayDataView([("Text", TextDataViewType.Instance, d)]);
+        IDataView View(string[] d) => TestData.View([("Text", TextDataViewType.Instance, d)]);
         return (View(docs[..cut]), View(docs[cut..]));
     }
 
@@ -35,11 +36,11 @@ public class CausalLMTests : IDisposable
     [InlineData(LanguageModelArchitecture.Lstm)]
     public void Fit_OnFortunes_LowersValidationLossBelowTheUniformBaseline(LanguageModelArchitecture architecture)
     {
-        var ctx = new AigcContext(seed: 2, device: Device.Cpu);
+        var ctx = Cpu.Context(2);
         var (train, validation) = Fortunes(ctx, 200);
         var reports = new List<TrainingProgress>();
         var options = CausalLMOptions.Nano with { Architecture = architecture, MaxSteps = 120, LearningRate = 3e-3, ValidateEveryNSteps = 60 };
-        using var lm = ctx.Generative.Trainers.CausalLM(options).Fit(train, validation, new SyncProgress(reports));
+        using var lm = ctx.Generative().Trainers.CausalLM(options).Fit(train, validation, new SyncProgress(reports));
         var validated = reports.Where(r => r.ValidationMetrics is not null).ToList();
         Assert.Equal([60L, 120L], validated.Select(r => r.Step));
         double uniform = Math.Log(lm.Tokenizer.VocabularySize);
@@ -48,7 +49,7 @@ public class CausalLMTests : IDisposable
         Assert.Equal(Math.Exp(final), validated[^1].ValidationMetrics!["perplexity"], 6);
         Assert.True(validated[^1].ValidationMetrics!["loss"] < validated[0].ValidationMetrics!["loss"]);
         // The evaluator scores every window of the validation text (training capped them at 16).
-        var ppl = ctx.Generative.Evaluators.EvaluatePerplexity(lm, validation);
+        var ppl = ctx.Generative().Evaluators.EvaluatePerplexity(lm, validation);
         Assert.InRange(ppl.Loss, final - 0.5, final + 0.5);
         Assert.Equal(Math.Exp(ppl.Loss), ppl.Perplexity, 9);
         Assert.True(ppl.Tokens > 16 * 32);
@@ -57,17 +58,17 @@ public class CausalLMTests : IDisposable
     [Fact]
     public void CancelledAndResumedTraining_EndsWithTheSameWeightsAsAnUninterruptedRun()
     {
-        var (train, _) = Fortunes(new AigcContext(seed: 8, device: Device.Cpu), 60);
+        var (train, _) = Fortunes(Cpu.Context(8), 60);
         var checkpoint = Path.Combine(_dir, "lm.ckpt");
         var options = CausalLMOptions.Nano with { MaxSteps = 20, WarmupSteps = 4, ReportEveryNSteps = 1, CheckpointPath = checkpoint, ResumeFromCheckpoint = true };
-        using var straight = new AigcContext(seed: 8, device: Device.Cpu).Generative.Trainers.CausalLM(options with { CheckpointPath = null, ResumeFromCheckpoint = false }).Fit(train);
+        using var straight = Cpu.Context(8).Generative().Trainers.CausalLM(options with { CheckpointPath = null, ResumeFromCheckpoint = false }).Fit(train);
 
         using var cancel = new CancellationTokenSource();
         var progress = new Progress10(cancel);
-        Assert.ThrowsAny<OperationCanceledException>(() => new AigcContext(seed: 8, device: Device.Cpu).Generative.Trainers.CausalLM(options).Fit(train, null, progress, cancel.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => Cpu.Context(8).Generative().Trainers.CausalLM(options).Fit(train, null, progress, cancel.Token));
         Assert.True(File.Exists(checkpoint));
         var reports = new List<TrainingProgress>();
-        using var resumed = new AigcContext(seed: 8, device: Device.Cpu).Generative.Trainers.CausalLM(options).Fit(train, null, new SyncProgress(reports));
+        using var resumed = Cpu.Context(8).Generative().Trainers.CausalLM(options).Fit(train, null, new SyncProgress(reports));
         Assert.Equal(11, reports[0].Step); // it continued after step 10 rather than starting again
         Assert.Equal(20, resumed.Training.Steps);
         var a = straight.Model.StateDict();
@@ -87,15 +88,15 @@ public class CausalLMTests : IDisposable
     [Fact]
     public void ModelFile_CarriesTheTokenizer_AndTheLoadedModelGeneratesTheSame()
     {
-        var ctx = new AigcContext(seed: 4, device: Device.Cpu);
+        var ctx = Cpu.Context(4);
         var (train, _) = Fortunes(ctx, 60);
         foreach (var kind in new[] { TokenizerKind.Char, TokenizerKind.Bpe })
         {
             var options = CausalLMOptions.Nano with { TokenizerKind = kind, BpeVocabularySize = 300, MaxSteps = 10 };
-            using var lm = ctx.Generative.Trainers.CausalLM(options).Fit(train);
+            using var lm = ctx.Generative().Trainers.CausalLM(options).Fit(train);
             var path = Path.Combine(_dir, $"{kind}.aigc");
-            ctx.Model.Save(lm, path);
-            using var loaded = (CausalLMTransformer)new AigcContext(seed: 99, device: Device.Cpu).Model.Load(path);
+            ctx.Model.SaveGenerative(lm, path);
+            using var loaded = (CausalLMTransformer)Cpu.Context(99).Model.LoadGenerative(path);
             Assert.Equal(lm.Tokenizer.GetType(), loaded.Tokenizer.GetType());
             var g = new GenerationOptions { MaxNewTokens = 25, Seed = 3 };
             Assert.Equal(lm.Generate("Computers", g).Tokens, loaded.Generate("Computers", g).Tokens);
@@ -105,11 +106,11 @@ public class CausalLMTests : IDisposable
     [Fact]
     public void Transform_AddsACompletionColumn()
     {
-        var ctx = new AigcContext(seed: 5, device: Device.Cpu);
+        var ctx = Cpu.Context(5);
         var (train, _) = Fortunes(ctx, 40);
         var options = CausalLMOptions.Nano with { MaxSteps = 5, WarmupSteps = 1, Generation = new GenerationOptions { MaxNewTokens = 7, DoSample = false } };
-        using var lm = ctx.Generative.Trainers.CausalLM(options).Fit(train);
-        var prompts = new ArrayDataView([("Prompt", TextDataViewType.Instance, new[] { "The", "A computer" })]);
+        using var lm = ctx.Generative().Trainers.CausalLM(options).Fit(train);
+        var prompts = TestData.View([("Prompt", TextDataViewType.Instance, new[] { "The", "A computer" })]);
         var output = lm.Transform(prompts);
         using var cursor = output.GetRowCursor(output.Schema);
         var get = cursor.GetGetter<string>(output.Schema["Completion"]);
@@ -123,7 +124,7 @@ public class CausalLMTests : IDisposable
         Assert.Equal([lm.Generate("The").Text, lm.Generate("A computer").Text], completions);
         Assert.All(completions, c => Assert.Equal(7, lm.Tokenizer.Encode(c).Length));
         // Sampled completions are the same on every read of the view.
-        using var sampled = ctx.Generative.Trainers.CausalLM(options with { Generation = new GenerationOptions { MaxNewTokens = 12, Temperature = 1.5 } }).Fit(train);
+        using var sampled = ctx.Generative().Trainers.CausalLM(options with { Generation = new GenerationOptions { MaxNewTokens = 12, Temperature = 1.5 } }).Fit(train);
         string First(IDataView view)
         {
             using var c = view.GetRowCursor(view.Schema);
@@ -144,10 +145,10 @@ public class CausalLMTests : IDisposable
     {
         // Exhaustive check: 3 new tokens over a 6-symbol vocabulary is 216 sequences; with 36 beams
         // every 2-token prefix survives, so beam search must return the exact argmax.
-        var ctx = new AigcContext(seed: 6, device: Device.Cpu);
-        var text = new ArrayDataView([("Text", TextDataViewType.Instance, new[] { "abcdef fedcba abba cafe bead face " })]);
+        var ctx = Cpu.Context(6);
+        var text = TestData.View([("Text", TextDataViewType.Instance, new[] { "abcdef fedcba abba cafe bead face " })]);
         var options = CausalLMOptions.Nano with { MaxSteps = 3, WarmupSteps = 0, TrainingContextLength = 8 };
-        using var lm = ctx.Generative.Trainers.CausalLM(options).Fit(text);
+        using var lm = ctx.Generative().Trainers.CausalLM(options).Fit(text);
         int v = lm.Tokenizer.VocabularySize;
         var prompt = lm.Tokenizer.Encode("ab");
         double best = double.NegativeInfinity;

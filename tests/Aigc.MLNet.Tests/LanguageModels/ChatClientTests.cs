@@ -1,6 +1,7 @@
 using Aigc.MLNet.Data;
 using Aigc.MLNet.LanguageModels;
 using Microsoft.Extensions.AI;
+using Microsoft.ML;
 
 namespace Aigc.MLNet.Tests.LanguageModels;
 
@@ -9,10 +10,10 @@ public sealed class DialogueModelFixture : IDisposable
 {
     public DialogueModelFixture()
     {
-        var ctx = new AigcContext(seed: 12, device: Device.Cpu);
+        var ctx = Cpu.Context(12);
         var text = string.Concat(Enumerable.Repeat("User: hi\nAssistant: hello there\n", 40));
-        var data = new ArrayDataView([("Text", TextDataViewType.Instance, new[] { text })]);
-        Model = ctx.Generative.Trainers.CausalLM(CausalLMOptions.Nano with { MaxSteps = 250, LearningRate = 3e-3, WarmupSteps = 10 }).Fit(data);
+        var data = TestData.View([("Text", TextDataViewType.Instance, new[] { text })]);
+        Model = ctx.Generative().Trainers.CausalLM(CausalLMOptions.Nano with { MaxSteps = 250, LearningRate = 3e-3, WarmupSteps = 10 }).Fit(data);
     }
 
     public CausalLMTransformer Model { get; }

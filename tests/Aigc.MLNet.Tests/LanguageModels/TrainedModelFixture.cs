@@ -1,5 +1,6 @@
 using Aigc.MLNet.Data;
 using Aigc.MLNet.LanguageModels;
+using Microsoft.ML;
 
 namespace Aigc.MLNet.Tests.LanguageModels;
 
@@ -11,14 +12,14 @@ public sealed class TrainedModelFixture : IDisposable
 
     public TrainedModelFixture()
     {
-        Context = new AigcContext(seed: 11, device: Device.Cpu);
+        Context = Cpu.Context(11);
         var text = string.Concat(Enumerable.Repeat(Sentence, 40));
-        Data = new ArrayDataView([("Text", TextDataViewType.Instance, new[] { text })]);
+        Data = TestData.View([("Text", TextDataViewType.Instance, new[] { text })]);
         Options = CausalLMOptions.Nano with { MaxSteps = 250, LearningRate = 3e-3, WarmupSteps = 10, ReportEveryNSteps = 50 };
-        Model = Context.Generative.Trainers.CausalLM(Options).Fit(Data);
+        Model = Context.Generative().Trainers.CausalLM(Options).Fit(Data);
     }
 
-    public AigcContext Context { get; }
+    public MLContext Context { get; }
 
     public IDataView Data { get; }
 
