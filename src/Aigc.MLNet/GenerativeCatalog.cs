@@ -57,6 +57,7 @@ public sealed class GenerativeCatalog
 {
     private readonly IHost _host;
     private readonly object _seedLock = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IChannel> _channels = new(StringComparer.Ordinal);
 
     internal GenerativeCatalog(MLContext mlContext, GenerativeOptions options)
     {
@@ -105,7 +106,8 @@ public sealed class GenerativeCatalog
     internal void WriteLog(LogLevel level, string source, string message)
     {
         Logger.Log(level, "{Source}: {Message}", source, message);
-        using var channel = _host.Start(source);
+        // One long-lived channel per source: opening one per line would add ML.NET's start/stop trace lines.
+        var channel = _channels.GetOrAdd(source, s => _host.Start(s));
         if (level >= LogLevel.Warning) channel.Warning(MessageSensitivity.None, message);
         else channel.Info(MessageSensitivity.None, message);
     }

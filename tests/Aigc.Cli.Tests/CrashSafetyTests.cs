@@ -65,7 +65,7 @@ public sealed class CrashSafetyTests : IDisposable
         Assert.Equal(0, resumed.ExitCode);
         Assert.Equal(last + 3, Step(checkpoint));
         Assert.True(File.Exists(Path.Combine(_dir, "m.aigc")));
-        using var model = (IDisposable)new Microsoft.ML.MLContext().Model.LoadGenerative(Path.Combine(_dir, "m.aigc"));
+        using var model = (IDisposable)Aigc.MLNet.ModelOperationsCatalogExtensions.LoadGenerative(new Microsoft.ML.MLContext().Model, Path.Combine(_dir, "m.aigc"));
     }
 
     [Fact]

@@ -66,7 +66,7 @@ public class GenerationMetricsTests : IDisposable
         Assert.True(honest.FrechetClassifierDistance < noise.FrechetClassifierDistance, $"{honest.FrechetClassifierDistance} vs noise {noise.FrechetClassifierDistance}");
         Assert.Equal(1.0, honest.PredictedClassShares.Sum(), 9);
         // Conditional accuracy with the true labels equals the classifier's accuracy on those images.
-        var labels = ctx.Data.CreateEnumerable<LabelRow>(test, reuseRowObject: false).Select(r => r.Label).Take(400).ToArray();
+        var labels = ctx.Data.CreateEnumerable<LabelRow>(test, reuseRowObject: false).Select(r => (long)r.Label - 1).Take(400).ToArray(); // keys are 1-based
         Assert.InRange(ctx.Generative().Evaluators.EvaluateConditionalAccuracy(realA, labels, classifier), 0.6, 1.0);
         // [-1, 1] images are converted before classification.
         Assert.Equal(classifier.Predict(realA).ToArray<long>(), classifier.Predict(realA * 2 - 1, PixelRange.MinusOneToOne).ToArray<long>());
@@ -80,6 +80,7 @@ public class GenerationMetricsTests : IDisposable
 
     public sealed class LabelRow
     {
-        public long Label { get; set; }
+        [KeyType(10)]
+        public uint Label { get; set; }
     }
 }

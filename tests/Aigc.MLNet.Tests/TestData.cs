@@ -22,6 +22,41 @@ internal static class TestData
         }).ToList());
     }
 
+    /// <summary>Every row's value of a text column.</summary>
+    public static List<string> Texts(IDataView view, string column)
+    {
+        var col = view.Schema[column];
+        using var cursor = view.GetRowCursor([col]);
+        var get = cursor.GetGetter<ReadOnlyMemory<char>>(col);
+        var result = new List<string>();
+        ReadOnlyMemory<char> value = default;
+        while (cursor.MoveNext())
+        {
+            get(ref value);
+            result.Add(value.ToString());
+        }
+        return result;
+    }
+
+    /// <summary>Every row's value of a Single vector column, densely.</summary>
+    public static float[][] Floats(IDataView view, string column)
+    {
+        var col = view.Schema[column];
+        using var cursor = view.GetRowCursor([col]);
+        var get = cursor.GetGetter<VBuffer<float>>(col);
+        var result = new List<float[]>();
+        VBuffer<float> value = default;
+        while (cursor.MoveNext())
+        {
+            get(ref value);
+            result.Add(value.DenseValues().ToArray());
+        }
+        return [.. result];
+    }
+
+    /// <summary>The visible columns as "Name: Type, ..." (ML.NET's type names).</summary>
+    public static string Describe(DataViewSchema schema) => schema.Describe();
+
     private static IndexedColumn Vectors<T>(string name, VectorDataViewType type, T[][] rows)
     {
         Assert.All(rows, r => Assert.Equal(type.Size, r.Length));

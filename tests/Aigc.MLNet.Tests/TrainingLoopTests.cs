@@ -101,7 +101,7 @@ public class TrainingLoopTests : IDisposable
     {
         var ctx = Cpu.Context(1);
         var logs = new List<string>();
-        ctx.Log += (_, e) => logs.Add(e.Message);
+        ctx.Log += (_, e) => logs.Add(e.RawMessage);
         using var task = new RegressionTask();
         var reports = new List<TrainingProgress>();
         var result = new TrainingLoop(ctx.Generative(), seed: 1).Run(task, Data(256), Data(64, seed: 9),
@@ -169,6 +169,7 @@ public class TrainingLoopTests : IDisposable
         float[] uninterrupted;
         {
             var ctx = Cpu.Context(42);
+            Engine.ManualSeed(42); // the trainers seed each Fit; this test drives the loop directly
             using var task = new RegressionTask();
             new TrainingLoop(ctx.Generative(), seed: 1).Run(task, Data(200), null, options);
             uninterrupted = task.Weights();
@@ -176,12 +177,14 @@ public class TrainingLoopTests : IDisposable
         var checkpoint = Path.Combine(_dir, "resume.ckpt");
         {
             var ctx = Cpu.Context(42);
+            Engine.ManualSeed(42); // the trainers seed each Fit; this test drives the loop directly
             using var task = new RegressionTask();
             new TrainingLoop(ctx.Generative(), seed: 1).Run(task, Data(200), null, options with { MaxSteps = 17, CheckpointPath = checkpoint }); // stops mid-epoch 2
         }
         Engine.ManualSeed(999); // a fresh process would have a different random state: the checkpoint must restore it
         {
             var ctx = Cpu.Context(42);
+            Engine.ManualSeed(42); // the trainers seed each Fit; this test drives the loop directly
             using var task = new RegressionTask(); // fresh weights, overwritten by the checkpoint
             var result = new TrainingLoop(ctx.Generative(), seed: 1).Run(task, Data(200), null, options with { CheckpointPath = checkpoint, ResumeFromCheckpoint = true });
             Assert.True(result.Resumed);

@@ -53,8 +53,8 @@ public class VaeTests : IDisposable
         var data = Images(ctx, 256);
         using var vae = ctx.Generative().Trainers.Vae(VaeOptions.Nano with { Epochs = 10, LearningRate = 3e-3 }).Fit(data);
         var output = vae.Transform(data);
-        Assert.Equal("Label: Int64, Image: Vector<Single, 1x28x28>, Reconstruction: Vector<Single, 1x28x28>, Mu: Vector<Single, 8>, LogVar: Vector<Single, 8>",
-            output.Schema.ToString());
+        Assert.Equal("Label: Key<UInt32, 0-9>, Image: Vector<Single, 1, 28, 28>, Reconstruction: Vector<Single, 1, 28, 28>, Mu: Vector<Single, 8>, LogVar: Vector<Single, 8>",
+            TestData.Describe(output.Schema));
         var metrics = ctx.Generative().Evaluators.EvaluateReconstruction(output, "Image", "Reconstruction");
         Assert.Equal(256, metrics.Count);
         // Baseline: predicting the mean image for every input.
@@ -132,7 +132,7 @@ public class VaeTests : IDisposable
         var odd = TestData.View([("Image", new VectorDataViewType(NumberDataViewType.Single, 1, 30, 30), new[] { new float[900] })]);
         Assert.Contains("divisible by 4", Assert.Throws<SchemaMismatchException>(() => ctx.Generative().Trainers.Vae(VaeOptions.Nano with { Architecture = VaeArchitecture.Conv }).Fit(odd)).Message);
         Assert.Equal("LatentDim", Assert.Throws<ArgumentOutOfRangeException>(() => ctx.Generative().Trainers.Vae(VaeOptions.Nano with { LatentDim = 0 })).ParamName);
-        var empty = ctx.Data.TakeRows(ctx.Data.Cache(ctx.Transforms.ScaleImagePixels("Image").Fit(raw).Transform(ctx.Data.TakeRows(raw, 1))), 0);
+        var empty = TestData.View([("Image", new VectorDataViewType(NumberDataViewType.Single, 1, 28, 28), Array.Empty<float[]>())]);
         Assert.Contains("no rows", Assert.Throws<ArgumentException>(() => trainer.Fit(empty)).Message);
     }
 }

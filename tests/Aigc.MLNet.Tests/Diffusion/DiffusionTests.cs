@@ -45,19 +45,7 @@ public sealed class OverfitDiffusionFixture : IDisposable
 
     public DiffusionTransformer Model { get; }
 
-    public static float[][] Rows(IDataView view)
-    {
-        using var cursor = view.GetRowCursor(view.Schema);
-        var get = cursor.GetGetter<float[]>(view.Schema["Image"]);
-        var rows = new List<float[]>();
-        while (cursor.MoveNext())
-        {
-            float[] v = [];
-            get(ref v);
-            rows.Add(v);
-        }
-        return [.. rows];
-    }
+    public static float[][] Rows(IDataView view) => TestData.Floats(view, "Image");
 
     private sealed class Recorder(List<double> losses) : IProgress<TrainingProgress>
     {
@@ -122,15 +110,7 @@ public class DiffusionTests(OverfitDiffusionFixture fixture) : IClassFixture<Ove
     {
         var seeds = TestData.View([("Seed", NumberDataViewType.Int64, new long[] { 11, 12 })]);
         var output = fixture.Model.Transform(seeds);
-        using var cursor = output.GetRowCursor(output.Schema);
-        var get = cursor.GetGetter<float[]>(output.Schema[DiffusionTransformer.OutputColumn]);
-        var rows = new List<float[]>();
-        while (cursor.MoveNext())
-        {
-            float[] v = [];
-            get(ref v);
-            rows.Add(v);
-        }
+        var rows = TestData.Floats(output, DiffusionTransformer.OutputColumn);
         using var scope = DisposeScope.Enter();
         var noise = Tensor.FromArray(Gaussian.Sample(784, 11).Concat(Gaussian.Sample(784, 12)).ToArray(), 2, 1, 28, 28);
         var direct = fixture.Model.GenerateFromNoise(noise);

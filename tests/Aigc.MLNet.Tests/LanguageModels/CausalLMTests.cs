@@ -112,28 +112,12 @@ public class CausalLMTests : IDisposable
         using var lm = ctx.Generative().Trainers.CausalLM(options).Fit(train);
         var prompts = TestData.View([("Prompt", TextDataViewType.Instance, new[] { "The", "A computer" })]);
         var output = lm.Transform(prompts);
-        using var cursor = output.GetRowCursor(output.Schema);
-        var get = cursor.GetGetter<string>(output.Schema["Completion"]);
-        var completions = new List<string>();
-        string s = "";
-        while (cursor.MoveNext())
-        {
-            get(ref s);
-            completions.Add(s);
-        }
+        var completions = TestData.Texts(output, "Completion");
         Assert.Equal([lm.Generate("The").Text, lm.Generate("A computer").Text], completions);
         Assert.All(completions, c => Assert.Equal(7, lm.Tokenizer.Encode(c).Length));
         // Sampled completions are the same on every read of the view.
         using var sampled = ctx.Generative().Trainers.CausalLM(options with { Generation = new GenerationOptions { MaxNewTokens = 12, Temperature = 1.5 } }).Fit(train);
-        string First(IDataView view)
-        {
-            using var c = view.GetRowCursor(view.Schema);
-            var g = c.GetGetter<string>(view.Schema["Completion"]);
-            string v = "";
-            c.MoveNext();
-            g(ref v);
-            return v;
-        }
+        string First(IDataView view) => TestData.Texts(view, "Completion")[0];
         var sampledView = sampled.Transform(prompts);
         Assert.Equal(First(sampledView), First(sampledView));
         var missing = Assert.Throws<SchemaMismatchException>(() => lm.Transform(train));
