@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Packs Aigc.Torch, Aigc.MLNet and the aigc tool, then builds and runs a fresh console project
-# outside the solution that references the packages from a local folder feed (as a user would),
-# trains a tiny model, saves, loads and generates; and installs the tool from the same feed.
+# outside the solution that references the packages from a local folder feed (as a user would):
+# one process fits an ML.NET pipeline with our estimator inside and saves the generator, a second
+# loads it and generates; and installs the tool from the same feed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -36,12 +37,15 @@ cat > "$app/Consumer.csproj" <<XML
   </PropertyGroup>
   <ItemGroup>
     <PackageReference Include="Aigc.MLNet" Version="0.1.0" />
+    <PackageReference Include="Microsoft.ML" Version="5.0.1" />
   </ItemGroup>
 </Project>
 XML
 cp "$root/tests/PackageConsumer/Program.cs" "$app/Program.cs"
-(cd "$app" && dotnet run -c Release -nologo -v quiet) | tee "$work/out.txt"
-grep -q '^ok:' "$work/out.txt"
+(cd "$app" && dotnet build -c Release -nologo -v quiet -o bin/app >/dev/null)
+(cd "$app" && dotnet bin/app/Consumer.dll train && dotnet bin/app/Consumer.dll generate) | tee "$work/out.txt"
+grep -q '^ok train:' "$work/out.txt"
+grep -q '^ok generate:' "$work/out.txt"
 test -s "$app/consumer-samples.png"
 
 dotnet tool install Aigc.Cli --tool-path "$work/tool" --add-source "$feed" --version 0.1.0 >/dev/null
