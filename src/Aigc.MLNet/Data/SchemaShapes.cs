@@ -26,9 +26,19 @@ internal static class SchemaShapes
     public static SchemaShape.Column Column(string name, DataViewType type) => type switch
     {
         VectorDataViewType v => Column(name, v.IsKnownSize ? SchemaShape.Column.VectorKind.Vector : SchemaShape.Column.VectorKind.VariableVector,
-            v.ItemType, v.ItemType is KeyDataViewType),
-        _ => Column(name, SchemaShape.Column.VectorKind.Scalar, type, type is KeyDataViewType),
+            ItemOf(v.ItemType), v.ItemType is KeyDataViewType),
+        _ => Column(name, SchemaShape.Column.VectorKind.Scalar, ItemOf(type), type is KeyDataViewType),
     };
+
+    // A schema shape describes a key column by its raw number type with IsKey set.
+    private static DataViewType ItemOf(DataViewType type) => type is KeyDataViewType k
+        ? k.RawType == typeof(byte) ? NumberDataViewType.Byte : k.RawType == typeof(ushort) ? NumberDataViewType.UInt16
+        : k.RawType == typeof(ulong) ? NumberDataViewType.UInt64 : NumberDataViewType.UInt32
+        : type;
+
+    /// <summary>The shape of a schema's visible columns (ML.NET's own SchemaShape.Create is internal).</summary>
+    public static SchemaShape Of(DataViewSchema schema) =>
+        new(schema.Where(c => !c.IsHidden).Select(c => Column(c.Name, c.Type)));
 
     /// <summary>The input shape with <paramref name="outputs"/> added (replacing same-named columns).</summary>
     public static SchemaShape Append(SchemaShape input, IEnumerable<(string Name, DataViewType Type)> outputs)
