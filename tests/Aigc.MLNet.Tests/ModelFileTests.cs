@@ -98,7 +98,10 @@ public class ModelFileTests : IDisposable
 
     public static TheoryData<string, string> HostileCases => new()
     {
-        { "newer-version", "newer Aigc.MLNet (format version 2); this version reads up to 1" },
+        { "newer-version", "newer Aigc.MLNet (format version 3); this version reads up to 2" },
+        { "altered-weight", "entry 'weights.safetensors' does not match its SHA-256 in manifest.json" },
+        { "altered-file", "entry 'files/vocab.json' does not match its SHA-256 in manifest.json" },
+        { "no-checksum", "manifest.json has no SHA-256 for entry 'weights.safetensors'" },
         { "missing-weights", "entry 'weights.safetensors' is missing" },
         { "missing-manifest", "entry 'manifest.json' is missing" },
         { "escaping-path", "entry '../../etc/evil' is not allowed" },
@@ -121,7 +124,8 @@ public class ModelFileTests : IDisposable
         {
             switch (kind)
             {
-                case "newer-version": Copy(input, output, "manifest.json", change: EditJson(m => m["formatVersion"] = 2)); break;
+                case "newer-version": Copy(input, output, "manifest.json", change: EditJson(m => m["formatVersion"] = 3)); break;
+                case "no-checksum": Copy(input, output, "manifest.json", change: EditJson(m => m["sha256"]!.AsObject().Remove("weights.safetensors"))); break;
                 case "missing-manifest": break;
                 case "not-json": Copy(input, output, "manifest.json", change: _ => "{ nope"u8.ToArray()); break;
                 case "wrong-format": Copy(input, output, "manifest.json", change: EditJson(m => m["format"] = "onnx")); break;
@@ -138,8 +142,10 @@ public class ModelFileTests : IDisposable
                     break;
                 default: Copy(input, output, "manifest.json"); break;
             }
-            if (kind != "missing-weights") Copy(input, output, "weights.safetensors");
-            Copy(input, output, "files/vocab.json");
+            // A changed value inside the tensor data keeps the safetensors file valid; the zip gets fresh CRCs.
+            if (kind == "altered-weight") Copy(input, output, "weights.safetensors", change: b => { b[^1] ^= 0x40; return b; });
+            else if (kind != "missing-weights") Copy(input, output, "weights.safetensors");
+            Copy(input, output, "files/vocab.json", change: kind == "altered-file" ? b => [.. b, (byte)' '] : null);
             if (kind == "escaping-path") Copy(input, output, "files/vocab.json", "../../etc/evil");
             if (kind == "absolute-path") Copy(input, output, "files/vocab.json", "/tmp/evil");
             if (kind == "duplicate-entry") Copy(input, output, "manifest.json");

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -37,8 +38,8 @@ public static class ModelFile
     /// <summary>The manifest's format name.</summary>
     public const string FormatName = "aigc-model";
 
-    /// <summary>The newest layout this version reads and writes.</summary>
-    public const int CurrentFormatVersion = 1;
+    /// <summary>The newest layout this version reads and writes (2: payload checksums in the manifest).</summary>
+    public const int CurrentFormatVersion = 2;
 
     /// <summary>Largest manifest accepted.</summary>
     public const long MaxManifestBytes = 4L << 20;
@@ -91,13 +92,21 @@ public static class ModelFile
             using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
             using (var zip = new ZipArchive(stream, ZipArchiveMode.Create))
             {
-                using (var m = zip.CreateEntry(ManifestEntry).Open())
-                    JsonSerializer.Serialize(m, manifest, Json);
-                using (var w = zip.CreateEntry(WeightsEntry, CompressionLevel.Fastest).Open())
+                // The payload is hashed as it is written; the manifest, which holds the hashes, comes last.
+                var sha = new Dictionary<string, string>(StringComparer.Ordinal);
+                using (var w = new HashingStream(zip.CreateEntry(WeightsEntry, CompressionLevel.Fastest).Open()))
+                {
                     SafeTensors.Write(w, weights);
+                    sha[WeightsEntry] = w.Hex();
+                }
                 foreach (var (name, bytes) in files)
+                {
                     using (var f = zip.CreateEntry(FilesPrefix + name).Open())
                         f.Write(bytes);
+                    sha[FilesPrefix + name] = Convert.ToHexStringLower(SHA256.HashData(bytes));
+                }
+                using (var m = zip.CreateEntry(ManifestEntry).Open())
+                    JsonSerializer.Serialize(m, manifest with { Sha256 = sha }, Json);
             }
             File.Move(tmp, full, overwrite: true);
         }
@@ -120,7 +129,7 @@ public static class ModelFile
             using var zip = new ZipArchive(stream, ZipArchiveMode.Read);
             var entries = CheckEntries(zip, path);
             var manifest = ReadManifest(entries, path);
-            var files = manifest.Files.ToDictionary(f => f, f => ReadBounded(Required(entries, FilesPrefix + f, path), MaxExtraFileBytes, path));
+            var files = manifest.Files.ToDictionary(f => f, f => Verified(ReadBounded(Required(entries, FilesPrefix + f, path), MaxExtraFileBytes, path), FilesPrefix + f, manifest, path));
             var unexpected = entries.Keys.Where(k => k != ManifestEntry && k != WeightsEntry && !(k.StartsWith(FilesPrefix, StringComparison.Ordinal) && files.ContainsKey(k[FilesPrefix.Length..]))).ToList();
             if (unexpected.Count > 0) throw new ModelFileException(path, $"unexpected entries: {string.Join(", ", unexpected)}");
             var weights = ReadWeights(Required(entries, WeightsEntry, path), manifest, path);
@@ -183,7 +192,7 @@ public static class ModelFile
 
     private static SafeTensorsFile ReadWeights(ZipArchiveEntry entry, ModelManifest manifest, string path)
     {
-        var bytes = ReadBounded(entry, MaxWeightsBytes, path);
+        var bytes = Verified(ReadBounded(entry, MaxWeightsBytes, path), WeightsEntry, manifest, path);
         var weights = SafeTensors.Read(new MemoryStream(bytes, writable: false), path + "!" + WeightsEntry);
         try
         {
@@ -204,6 +213,17 @@ public static class ModelFile
             weights.Dispose();
             throw;
         }
+    }
+
+    // Files of format version 1 carry no checksums; from version 2 on every payload entry must match its own.
+    private static byte[] Verified(byte[] bytes, string entry, ModelManifest manifest, string path)
+    {
+        if (manifest.FormatVersion < 2) return bytes;
+        if (!manifest.Sha256.TryGetValue(entry, out var expected))
+            throw new ModelFileException(path, $"manifest.json has no SHA-256 for entry '{entry}'");
+        if (!string.Equals(Convert.ToHexStringLower(SHA256.HashData(bytes)), expected, StringComparison.Ordinal))
+            throw new ModelFileException(path, $"entry '{entry}' does not match its SHA-256 in manifest.json: the file was altered or damaged");
+        return bytes;
     }
 
     private static ZipArchiveEntry Required(Dictionary<string, ZipArchiveEntry> entries, string name, string path) =>

@@ -38,6 +38,10 @@ public sealed record ModelManifest
 
     /// <summary>Names of extra files under "files/" (e.g. tokenizer vocabularies).</summary>
     public List<string> Files { get; init; } = [];
+
+    /// <summary>The SHA-256 of every payload entry ("weights.safetensors", "files/NAME"), as lower-case
+    /// hex; checked at load so altered weights fail with the entry's name (format version 2 and later).</summary>
+    public Dictionary<string, string> Sha256 { get; init; } = [];
 }
 
 /// <summary>A column in a manifest.</summary>
