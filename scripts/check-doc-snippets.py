@@ -21,7 +21,7 @@ USINGS = ["System", "System.Collections.Generic", "System.Linq", "System.Threadi
           "Aigc.MLNet.Data", "Aigc.MLNet.Diffusion", "Aigc.MLNet.Evaluation", "Aigc.MLNet.Gan", "Aigc.MLNet.Imaging",
           "Aigc.MLNet.LanguageModels", "Aigc.MLNet.ModelFiles", "Aigc.MLNet.Text", "Aigc.MLNet.Training", "Aigc.MLNet.Transforms",
           "Aigc.MLNet.Vae", "Aigc.Torch", "Aigc.Torch.Nn", "Aigc.Torch.Optim", "Aigc.Torch.Serialization", "Microsoft.Extensions.AI", "Microsoft.ML",
-          "Microsoft.ML.Data"]
+          "Microsoft.ML.Data", "Microsoft.ML.Transforms.Image"]
 
 
 def declares(block, name):
@@ -57,6 +57,7 @@ def main():
   <PropertyGroup><OutputType>Library</OutputType><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable>
     <ImplicitUsings>disable</ImplicitUsings><ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally></PropertyGroup>
   <ItemGroup><ProjectReference Include="{ROOT}/src/Aigc.MLNet/Aigc.MLNet.csproj" /></ItemGroup>
+  <ItemGroup><PackageReference Include="Microsoft.ML.ImageAnalytics" Version="5.0.1" /></ItemGroup>
 </Project>
 """)
     for name in ("nuget.config", "Directory.Packages.props"):

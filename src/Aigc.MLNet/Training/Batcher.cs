@@ -67,10 +67,12 @@ internal sealed class Batcher
         {
             if (ReferenceEquals(_bound, cursor)) return;
             _bound = cursor;
-            CreateGetter(cursor);
+            // By name: the cursor may come from a view derived from the one this batcher was made for
+            // (a shuffled copy), whose schema holds the same columns as other objects.
+            CreateGetter(cursor, cursor.Schema[Column.Name]);
         }
 
-        protected abstract void CreateGetter(DataViewRowCursor cursor);
+        protected abstract void CreateGetter(DataViewRowCursor cursor, DataViewSchema.Column column);
 
         public abstract void Read(int row);
 
@@ -88,7 +90,7 @@ internal sealed class Batcher
         private readonly float[] _buffer = new float[batchSize];
         private ValueGetter<float> _getter = null!;
 
-        protected override void CreateGetter(DataViewRowCursor cursor) => _getter = cursor.GetGetter<float>(Column);
+        protected override void CreateGetter(DataViewRowCursor cursor, DataViewSchema.Column column) => _getter = cursor.GetGetter<float>(column);
 
         public override void Read(int row) => _getter(ref _buffer[row]);
 
@@ -100,7 +102,7 @@ internal sealed class Batcher
         private readonly long[] _buffer = new long[batchSize];
         private Func<long> _getter = null!;
 
-        protected override void CreateGetter(DataViewRowCursor cursor) => _getter = LabelValues.Reader(cursor, Column);
+        protected override void CreateGetter(DataViewRowCursor cursor, DataViewSchema.Column column) => _getter = LabelValues.Reader(cursor, column);
 
         public override void Read(int row) => _buffer[row] = _getter();
 
@@ -115,7 +117,7 @@ internal sealed class Batcher
         private ValueGetter<VBuffer<T>> _getter = null!;
         private VBuffer<T> _row;
 
-        protected override void CreateGetter(DataViewRowCursor cursor) => _getter = cursor.GetGetter<VBuffer<T>>(Column);
+        protected override void CreateGetter(DataViewRowCursor cursor, DataViewSchema.Column column) => _getter = cursor.GetGetter<VBuffer<T>>(column);
 
         public override void Read(int row)
         {

@@ -142,7 +142,7 @@ public sealed class TrainingLoop
         // Derived from (seed, epoch) alone, so a resumed run sees the same order.
         int seed = unchecked(_seed * 1_000_003 + epoch);
         var source = train.CanShuffle ? train : _context.MLContext.Data.ShuffleRows(train, seed);
-        return source.GetRowCursor(batcher.Columns, new Random(seed));
+        return source.GetRowCursor(batcher.Columns.Select(c => source.Schema[c.Name]), new Random(seed));
     }
 
     private static void CheckFinite(IReadOnlyDictionary<string, double> losses, Position at)
