@@ -49,7 +49,7 @@ void Train()
     Console.WriteLine(JsonSerializer.Serialize(new
     {
         val_loss = ppl.Loss, perplexity = ppl.Perplexity, ms_per_step = trained!.Elapsed.TotalMilliseconds / steps, steps,
-        vocab = lm.Tokenizer.VocabularySize, parameters = lm.Model.ParameterCount(), sample,
+        vocab = lm.Model.VocabularySize, parameters = lm.Model.ParameterCount(), sample,
     }));
 }
 

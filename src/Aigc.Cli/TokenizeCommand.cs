@@ -27,7 +27,7 @@ internal static class TokenizeCommand
 
     internal static int Run(ParseResult r, TextReader input, TextWriter output)
     {
-        ITokenizer tokenizer;
+        Microsoft.ML.Tokenizers.Tokenizer tokenizer;
         CausalLMTransformer? lm = null;
         if (r.GetValue(ModelPath) is { } path)
         {
@@ -38,7 +38,7 @@ internal static class TokenizeCommand
         {
             if (!File.Exists(vocab)) throw new CliException($"Vocabulary file not found: {vocab}");
             if (!File.Exists(merges)) throw new CliException($"Merges file not found: {merges}");
-            tokenizer = BpeTokenizer.Load(vocab, merges);
+            tokenizer = ByteLevelBpeTokenizer.Load(vocab, merges);
         }
         else throw new CliException("Give --vocab encoder.json and --merges vocab.bpe, or --model model.aigc.");
         using (lm)
@@ -50,13 +50,13 @@ internal static class TokenizeCommand
                 lineNumber++;
                 if (!decode)
                 {
-                    output.WriteLine(string.Join(' ', tokenizer.Encode(line)));
+                    output.WriteLine(string.Join(' ', tokenizer.EncodeToIds(line)));
                     continue;
                 }
                 var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                var ids = new long[parts.Length];
+                var ids = new int[parts.Length];
                 for (int i = 0; i < parts.Length; i++)
-                    if (!long.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out ids[i]))
+                    if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out ids[i]))
                         throw new CliException($"line {lineNumber}: '{parts[i]}' is not a token id.");
                 output.WriteLine(tokenizer.Decode(ids));
             }

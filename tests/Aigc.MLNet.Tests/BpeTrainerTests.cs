@@ -13,7 +13,7 @@ public class BpeTrainerTests
         var corpus = Corpus();
         var t = BpeTrainer.Train(corpus, vocabularySize: 600);
         Assert.Equal(600, t.VocabularySize);
-        Assert.Equal(599L, t.SpecialTokens[BpeTokenizer.EndOfText]);
+        Assert.Equal(599L, t.SpecialTokens[ByteLevelBpeTokenizer.EndOfText]);
         var text = string.Join("\n%\n", corpus);
         long bytes = Encoding.UTF8.GetByteCount(text);
         long tokens = t.Encode(text).Length;
@@ -31,7 +31,7 @@ public class BpeTrainerTests
         try
         {
             a.Save(Path.Combine(dir, "encoder.json"), Path.Combine(dir, "vocab.bpe"));
-            var loaded = BpeTokenizer.Load(Path.Combine(dir, "encoder.json"), Path.Combine(dir, "vocab.bpe"));
+            var loaded = ByteLevelBpeTokenizer.Load(Path.Combine(dir, "encoder.json"), Path.Combine(dir, "vocab.bpe"));
             const string sample = "Don't panic: the computer's 42 bytes are fine. 👍";
             Assert.Equal(a.Encode(sample), loaded.Encode(sample));
             Assert.Equal(a.VocabularySize, loaded.VocabularySize);

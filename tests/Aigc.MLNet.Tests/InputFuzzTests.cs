@@ -115,8 +115,8 @@ public class InputFuzzTests : IDisposable
         var bpe = BpeTrainer.Train(["the quick brown fox jumps over the lazy dog", "pack my box with five dozen liquor jugs"], 300);
         var (encoder, merges) = bpe.ToContents();
         var utf8 = System.Text.Encoding.UTF8;
-        var rejectedEncoder = Run<InvalidDataException>(Mutants(utf8.GetBytes(encoder), 3, 200), b => BpeTokenizer.FromContents(utf8.GetString(b), merges)).Rejected;
-        var rejectedMerges = Run<InvalidDataException>(Mutants(utf8.GetBytes(merges), 4, 200), b => BpeTokenizer.FromContents(encoder, utf8.GetString(b))).Rejected;
+        var rejectedEncoder = Run<InvalidDataException>(Mutants(utf8.GetBytes(encoder), 3, 200), b => ByteLevelBpeTokenizer.FromContents(utf8.GetString(b), merges)).Rejected;
+        var rejectedMerges = Run<InvalidDataException>(Mutants(utf8.GetBytes(merges), 4, 200), b => ByteLevelBpeTokenizer.FromContents(encoder, utf8.GetString(b))).Rejected;
         Assert.True(rejectedEncoder > 100 && rejectedMerges > 50, $"{rejectedEncoder} / {rejectedMerges} rejected");
     }
 }

@@ -121,9 +121,17 @@ public sealed record CausalLMOptions
     /// <summary>The vocabulary size of a trained BPE tokenizer (at least 257: 256 bytes plus end-of-text).</summary>
     public int BpeVocabularySize { get; init; } = 1024;
 
-    /// <summary>A ready tokenizer (e.g. GPT-2's, <see cref="Text.BpeTokenizer.Load"/>); it is saved in the model file.</summary>
+    /// <summary>A ready tokenizer: any Microsoft.ML.Tokenizers <c>Tokenizer</c>, e.g. GPT-2's
+    /// (<see cref="Text.ByteLevelBpeTokenizer.Load"/>, or <c>TiktokenTokenizer.CreateForModel("gpt2")</c>).
+    /// Model files hold our <see cref="Text.CharTokenizer"/> and <see cref="Text.ByteLevelBpeTokenizer"/>
+    /// and name GPT-2's Tiktoken vocabulary; other tokenizers train and generate but cannot be saved.</summary>
     [JsonIgnore]
-    public Transforms.ITokenizer? Tokenizer { get; init; }
+    public Microsoft.ML.Tokenizers.Tokenizer? Tokenizer { get; init; }
+
+    /// <summary>The vocabulary size of a <see cref="Tokenizer"/> whose type does not expose it (ours,
+    /// Tiktoken's GPT-2 and Microsoft's <c>BpeTokenizer</c> do); null otherwise.</summary>
+    [JsonIgnore]
+    public int? TokenizerVocabularySize { get; init; }
 
     /// <summary>Joins documents when the tokenizer has no end-of-text token (which is used otherwise).</summary>
     public string DocumentSeparator { get; init; } = "\n\n";

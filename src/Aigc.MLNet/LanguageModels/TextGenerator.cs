@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using Aigc.MLNet.Text;
-using Aigc.MLNet.Transforms;
+
 using Aigc.Torch;
 
 namespace Aigc.MLNet.LanguageModels;
@@ -14,21 +14,28 @@ namespace Aigc.MLNet.LanguageModels;
 public sealed class TextGenerator
 {
     /// <summary>Wraps a model in evaluation mode.</summary>
-    public TextGenerator(LanguageModule model, ITokenizer tokenizer, Device device)
+    /// <summary>Wraps a model in evaluation mode, with any Microsoft.ML.Tokenizers tokenizer
+    /// (<paramref name="vocabularySize"/> for one whose type does not expose its size).</summary>
+    public TextGenerator(LanguageModule model, Microsoft.ML.Tokenizers.Tokenizer tokenizer, Device device, int? vocabularySize = null)
+        : this(model, TokenIds.For(tokenizer ?? throw new ArgumentNullException(nameof(tokenizer)), vocabularySize), device)
+    {
+    }
+
+    internal TextGenerator(LanguageModule model, ITokenIds tokenizer, Device device)
     {
         Model = model ?? throw new ArgumentNullException(nameof(model));
         Tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
         if (tokenizer.VocabularySize > model.VocabularySize)
             throw new ArgumentException($"The tokenizer has {tokenizer.VocabularySize} tokens but the model only {model.VocabularySize}.", nameof(tokenizer));
         Device = device;
-        EndOfTextId = tokenizer is BpeTokenizer bpe && bpe.SpecialTokens.TryGetValue(BpeTokenizer.EndOfText, out var id) ? id : null;
+        EndOfTextId = tokenizer.EndOfTextId;
     }
 
     /// <summary>The network.</summary>
     public LanguageModule Model { get; }
 
-    /// <summary>The tokenizer.</summary>
-    public ITokenizer Tokenizer { get; }
+    /// <summary>The tokenizer's id-level view.</summary>
+    internal ITokenIds Tokenizer { get; }
 
     /// <summary>Where the model runs.</summary>
     public Device Device { get; }
@@ -43,7 +50,7 @@ public sealed class TextGenerator
     public (long[] Ids, bool Truncated) EncodePrompt(string prompt)
     {
         ArgumentNullException.ThrowIfNull(prompt);
-        long[] ids = Tokenizer is BpeTokenizer bpe ? bpe.EncodeWithSpecialTokens(prompt) : Tokenizer.Encode(prompt);
+        long[] ids = Tokenizer.EncodePrompt(prompt);
         if (ids.Length == 0)
         {
             if (EndOfTextId is not { } eot)

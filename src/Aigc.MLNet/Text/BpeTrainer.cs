@@ -16,10 +16,10 @@ public static class BpeTrainer
     /// <param name="corpus">Documents to learn from.</param>
     /// <param name="vocabularySize">256 byte symbols + merges + special tokens.</param>
     /// <param name="specialTokens">Tokens given their own ids at the end (default: "&lt;|endoftext|&gt;").</param>
-    public static BpeTokenizer Train(IEnumerable<string> corpus, int vocabularySize, IReadOnlyList<string>? specialTokens = null)
+    public static ByteLevelBpeTokenizer Train(IEnumerable<string> corpus, int vocabularySize, IReadOnlyList<string>? specialTokens = null)
     {
         ArgumentNullException.ThrowIfNull(corpus);
-        specialTokens ??= [BpeTokenizer.EndOfText];
+        specialTokens ??= [ByteLevelBpeTokenizer.EndOfText];
         int merges = vocabularySize - 256 - specialTokens.Count;
         if (merges < 0)
             throw new ArgumentOutOfRangeException(nameof(vocabularySize), vocabularySize, $"must be at least {256 + specialTokens.Count} (256 bytes + special tokens)");
@@ -63,7 +63,7 @@ public static class BpeTrainer
         foreach (var (a, b) in mergeList) encoder.TryAdd(a + b, encoder.Count);
         foreach (var s in specialTokens) encoder.TryAdd(s, encoder.Count);
         var vocab = "#version: 0.2\n" + string.Concat(mergeList.Select(m => $"{m.Item1} {m.Item2}\n"));
-        return BpeTokenizer.FromContents(JsonSerializer.Serialize(encoder), vocab, "trained encoder", "trained merges");
+        return ByteLevelBpeTokenizer.FromContents(JsonSerializer.Serialize(encoder), vocab, "trained encoder", "trained merges");
     }
 
     private static int Compare((string, string) x, (string, string) y)

@@ -1,15 +1,17 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using Aigc.MLNet.Transforms;
+using Microsoft.ML.Tokenizers;
 
 namespace Aigc.MLNet.Text;
 
 /// <summary>
 /// One token per Unicode code point (a surrogate pair is one character), with a vocabulary built
 /// from a corpus: ids follow the sorted code points, as nanoGPT's character-level models do.
-/// A character outside the vocabulary is an error naming it and its position.
+/// A character outside the vocabulary is an error naming it and its position. A Microsoft.ML.Tokenizers
+/// <see cref="Tokenizer"/>, so it works wherever ML.NET takes one.
 /// </summary>
-public sealed class CharTokenizer : ITokenizer
+public sealed class CharTokenizer : Tokenizer, ITokenIds
 {
     private readonly Dictionary<int, long> _ids;
     private readonly int[] _codePoints;
@@ -28,30 +30,71 @@ public sealed class CharTokenizer : ITokenizer
         return new(corpus.SelectMany(s => s.EnumerateRunes()).Select(r => r.Value));
     }
 
-    /// <inheritdoc />
+    /// <summary>How many distinct ids encoding can produce.</summary>
     public int VocabularySize => _codePoints.Length;
+
+    long? ITokenIds.EndOfTextId => null;
 
     /// <summary>The vocabulary, in id order.</summary>
     public IReadOnlyList<string> Vocabulary => _codePoints.Select(c => char.ConvertFromUtf32(c)).ToArray();
 
-    /// <inheritdoc />
+    /// <summary>The ids of <paramref name="text"/>, one per character.</summary>
     /// <exception cref="ArgumentException">A character is not in the vocabulary (or is a lone surrogate).</exception>
     public long[] Encode(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var ids = new List<long>(text.Length);
+        var ids = new long[text.Length];
+        int n = 0, index = 0;
+        foreach (var rune in text.EnumerateRunes())
+        {
+            ids[n++] = Id(rune, index);
+            index += rune.Utf16SequenceLength;
+        }
+        return ids[..n];
+    }
+
+    private long Id(Rune rune, int index) => _ids.TryGetValue(rune.Value, out long id) ? id
+        : throw new ArgumentException($"Character '{rune}' (U+{rune.Value:X4}) at index {index} is not in the {VocabularySize}-character vocabulary.", "text");
+
+    long[] ITokenIds.EncodePrompt(string text) => Encode(text);
+
+    private List<EncodedToken> Tokens(ReadOnlySpan<char> text)
+    {
+        var tokens = new List<EncodedToken>(text.Length);
         int index = 0;
         foreach (var rune in text.EnumerateRunes())
         {
-            if (!_ids.TryGetValue(rune.Value, out long id))
-                throw new ArgumentException($"Character '{rune}' (U+{rune.Value:X4}) at index {index} is not in the {VocabularySize}-character vocabulary.", nameof(text));
-            ids.Add(id);
+            tokens.Add(new EncodedToken((int)Id(rune, index), rune.ToString(), new Range(index, index + rune.Utf16SequenceLength)));
             index += rune.Utf16SequenceLength;
         }
-        return [.. ids];
+        return tokens;
     }
 
     /// <inheritdoc />
+    protected override EncodeResults<EncodedToken> EncodeToTokens(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
+    {
+        var span = text is null ? textSpan : text.AsSpan();
+        return TokenizerContract.Results(Tokens(span), span.Length, settings);
+    }
+
+    /// <inheritdoc />
+    protected override EncodeResults<int> EncodeToIds(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings) =>
+        TokenizerContract.Ids(EncodeToTokens(text, textSpan, settings));
+
+    /// <inheritdoc />
+    public override OperationStatus Decode(IEnumerable<int> ids, Span<char> destination, out int idsConsumed, out int charsWritten) =>
+        TokenizerContract.Decode(ids, id => char.ConvertFromUtf32(_codePoints[TokenizerContract.CheckId(id, VocabularySize, nameof(ids))]),
+            destination, out idsConsumed, out charsWritten);
+
+    /// <inheritdoc />
+    public override string Decode(IEnumerable<int> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        return Decode(ids.Select(i => (long)i).ToArray());
+    }
+
+    /// <summary>The text of <paramref name="ids"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An id is not in the vocabulary.</exception>
     public string Decode(ReadOnlySpan<long> ids)
     {
         var sb = new StringBuilder(ids.Length);

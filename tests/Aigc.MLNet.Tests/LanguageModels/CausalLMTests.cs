@@ -43,7 +43,7 @@ public class CausalLMTests : IDisposable
         using var lm = ctx.Generative().Trainers.CausalLM(options).Fit(train, validation, new SyncProgress(reports));
         var validated = reports.Where(r => r.ValidationMetrics is not null).ToList();
         Assert.Equal([60L, 120L], validated.Select(r => r.Step));
-        double uniform = Math.Log(lm.Tokenizer.VocabularySize);
+        double uniform = Math.Log(lm.TokenIds.VocabularySize);
         double final = validated[^1].ValidationMetrics!["loss"];
         Assert.True(final < uniform - 1.0, $"validation loss {final:F3} vs uniform {uniform:F3}");
         Assert.Equal(Math.Exp(final), validated[^1].ValidationMetrics!["perplexity"], 6);
@@ -114,7 +114,7 @@ public class CausalLMTests : IDisposable
         var output = lm.Transform(prompts);
         var completions = TestData.Texts(output, "Completion");
         Assert.Equal([lm.Generate("The").Text, lm.Generate("A computer").Text], completions);
-        Assert.All(completions, c => Assert.Equal(7, lm.Tokenizer.Encode(c).Length));
+        Assert.All(completions, c => Assert.Equal(7, lm.Tokenizer.CountTokens(c)));
         // Sampled completions are the same on every read of the view.
         using var sampled = ctx.Generative().Trainers.CausalLM(options with { Generation = new GenerationOptions { MaxNewTokens = 12, Temperature = 1.5 } }).Fit(train);
         string First(IDataView view) => TestData.Texts(view, "Completion")[0];
@@ -133,8 +133,8 @@ public class CausalLMTests : IDisposable
         var text = TestData.View([("Text", TextDataViewType.Instance, new[] { "abcdef fedcba abba cafe bead face " })]);
         var options = CausalLMOptions.Nano with { MaxSteps = 3, WarmupSteps = 0, TrainingContextLength = 8 };
         using var lm = ctx.Generative().Trainers.CausalLM(options).Fit(text);
-        int v = lm.Tokenizer.VocabularySize;
-        var prompt = lm.Tokenizer.Encode("ab");
+        int v = lm.TokenIds.VocabularySize;
+        var prompt = lm.TokenIds.Encode("ab");
         double best = double.NegativeInfinity;
         long[] bestSeq = [];
         using (Engine.NoGrad())

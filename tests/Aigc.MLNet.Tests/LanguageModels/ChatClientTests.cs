@@ -35,7 +35,7 @@ public class ChatClientTests(DialogueModelFixture fixture) : IClassFixture<Dialo
         Assert.Equal(" hello there", response.Text);
         Assert.Equal(ChatFinishReason.Stop, response.FinishReason);
         Assert.Equal(ChatRole.Assistant, response.Messages.Single().Role);
-        int promptTokens = fixture.Model.Tokenizer.Encode("User: hi\nAssistant:").Length;
+        int promptTokens = fixture.Model.Tokenizer.CountTokens("User: hi\nAssistant:");
         Assert.Equal(promptTokens, response.Usage!.InputTokenCount);
         // " hello there" plus the "\nUser:" that ended the turn.
         Assert.Equal(" hello there\nUser:".Length, response.Usage.OutputTokenCount);

