@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using System.Collections.Concurrent;
 using Aigc.MLNet.ModelFiles;
+using Aigc.MLNet.Pipeline;
 
 namespace Aigc.MLNet;
 
@@ -20,6 +21,7 @@ public static class ModelOperationsCatalogExtensions
         RegisterFamily(Classification.ImageClassifierTransformer.FamilyName, Classification.ImageClassifierTransformer.Load);
         RegisterFamily(LanguageModels.CausalLMTransformer.FamilyName, LanguageModels.CausalLMTransformer.Load);
         RegisterFamily(Diffusion.DiffusionTransformer.FamilyName, Diffusion.DiffusionTransformer.Load);
+        RegisterFamily(Transforms.PixelScalingTransformer.FamilyName, Transforms.PixelScalingTransformer.Load);
     }
 
     /// <summary>Registers how to rebuild models of <paramref name="family"/> (model families call this).</summary>
@@ -35,6 +37,27 @@ public static class ModelOperationsCatalogExtensions
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(model);
+        SaveFile(model, path);
+    }
+
+    /// <summary>Writes a whole ML.NET pipeline that holds Aigc.MLNet models (a <c>TransformerChain</c>
+    /// from <c>pipeline.Fit</c>, with ML.NET's transforms and trainers around ours) to one ML.NET model
+    /// zip, atomically. Load it with <see cref="LoadGenerative(ModelOperationsCatalog, string, out DataViewSchema, GenerativeCatalog?)"/>.</summary>
+    /// <param name="catalog">ML.NET's model catalog.</param>
+    /// <param name="model">The fitted pipeline.</param>
+    /// <param name="inputSchema">The schema of the data the pipeline reads (saved with it, as ML.NET does).</param>
+    /// <param name="path">The file to write.</param>
+    public static void SaveGenerative(this ModelOperationsCatalog catalog, ITransformer model, DataViewSchema inputSchema, string path)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        PipelineFile.Save(model, inputSchema, path);
+    }
+
+    internal static void SaveFile(ISavableModel model, string path)
+    {
         var c = model.GetContents();
         var manifest = new ModelManifest
         {
@@ -47,25 +70,55 @@ public static class ModelOperationsCatalogExtensions
         ModelFile.Save(path, manifest, c.Weights, c.Files);
     }
 
-    /// <summary>Loads an <c>.aigc</c> model file and rebuilds its transformer on <paramref name="device"/>
+    /// <summary>Loads an <c>.aigc</c> model file, or an ML.NET pipeline zip written by
+    /// <c>SaveGenerative(model, inputSchema, path)</c>, and rebuilds our models on <paramref name="device"/>
     /// (null: CUDA when usable, else the CPU).</summary>
-    /// <exception cref="ModelFileException">The file is invalid or its family has no registered loader.</exception>
+    /// <exception cref="ModelFileException">The file is invalid or a family has no registered loader.</exception>
     public static ITransformer LoadGenerative(this ModelOperationsCatalog catalog, string path, Torch.Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return Load(new MLContext().Generative(new GenerativeOptions { Device = device }), path);
+        return LoadAny(path, new MLContext().Generative(new GenerativeOptions { Device = device }), out _);
     }
 
-    /// <summary>Loads an <c>.aigc</c> model file onto the device of <paramref name="generative"/>.</summary>
-    /// <exception cref="ModelFileException">The file is invalid or its family has no registered loader.</exception>
+    /// <summary>Loads an <c>.aigc</c> model file or a pipeline zip onto the device of <paramref name="generative"/>.</summary>
+    /// <exception cref="ModelFileException">The file is invalid or a family has no registered loader.</exception>
     public static ITransformer LoadGenerative(this ModelOperationsCatalog catalog, string path, GenerativeCatalog generative)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(generative);
-        return Load(generative, path);
+        return LoadAny(path, generative, out _);
     }
 
-    private static ITransformer Load(GenerativeCatalog generative, string path)
+    /// <summary>Loads a pipeline zip written by <c>SaveGenerative(model, inputSchema, path)</c> and gives
+    /// the input schema saved with it (an <c>.aigc</c> file loads too, with an empty schema).</summary>
+    /// <exception cref="ModelFileException">The file is invalid or a family has no registered loader.</exception>
+    public static ITransformer LoadGenerative(this ModelOperationsCatalog catalog, string path, out DataViewSchema inputSchema,
+        GenerativeCatalog? generative = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return LoadAny(path, generative ?? new MLContext().Generative(), out inputSchema);
+    }
+
+    private static ITransformer LoadAny(string path, GenerativeCatalog generative, out DataViewSchema inputSchema)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"Model file not found: {path}", path);
+        bool pipeline;
+        try
+        {
+            pipeline = PipelineFile.IsPipeline(path);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ModelFileException(path, "not a valid model file (zip): " + e.Message, e);
+        }
+        if (pipeline) return PipelineFile.Load(path, generative, out inputSchema);
+        var model = LoadFile(generative, path);
+        inputSchema = new DataViewSchema.Builder().ToSchema(); // an .aigc file holds one model, not an ML.NET schema
+        return model;
+    }
+
+    internal static ITransformer LoadFile(GenerativeCatalog generative, string path)
     {
         using var package = ModelFile.Load(path);
         if (!s_loaders.TryGetValue(package.Manifest.Family, out var loader))

@@ -12,7 +12,7 @@ namespace Aigc.MLNet.Classification;
 /// <summary>A trained image classifier: adds "Scores" (class probabilities) and "Features" to an image
 /// column, and gives features and predictions for image tensors — the network behind the
 /// generation metrics. Train it once, save it (family "image-classifier"), reuse it.</summary>
-public sealed class ImageClassifierTransformer : BatchedTransformer, ISavableModel, IDisposable
+public sealed class ImageClassifierTransformer : BatchedTransformer, IDisposable
 {
     /// <summary>The family name in model files.</summary>
     public const string FamilyName = "image-classifier";
@@ -36,7 +36,7 @@ public sealed class ImageClassifierTransformer : BatchedTransformer, ISavableMod
     public TrainingSummary Training { get; }
 
     /// <inheritdoc />
-    public string Family => FamilyName;
+    public override string Family => FamilyName;
 
     internal static IReadOnlyList<(string Name, DataViewType Type)> Outputs(ImageClassifierOptions o) =>
         [("Scores", new VectorDataViewType(NumberDataViewType.Single, o.NumClasses)), ("Features", new VectorDataViewType(NumberDataViewType.Single, o.FeatureDim))];
@@ -79,7 +79,7 @@ public sealed class ImageClassifierTransformer : BatchedTransformer, ISavableMod
     }
 
     /// <inheritdoc />
-    public ModelContents GetContents()
+    public override ModelContents GetContents()
     {
         var options = JsonSerializer.SerializeToNode(Options, ModelFile.Json)!.AsObject();
         FamilyFiles.WithShape(options, ImageShape);

@@ -16,7 +16,7 @@ namespace Aigc.MLNet.Diffusion;
 /// and adds "GeneratedImage" (values in [-1, 1]), in batches. Directly it generates from seeds,
 /// labels or noise with DDPM or DDIM (<see cref="SamplingOptions"/>). Saved as family "diffusion".
 /// </summary>
-public sealed class DiffusionTransformer : BatchedTransformer, ISavableModel, IDisposable
+public sealed class DiffusionTransformer : BatchedTransformer, IDisposable
 {
     /// <summary>The family name in model files.</summary>
     public const string FamilyName = "diffusion";
@@ -52,7 +52,7 @@ public sealed class DiffusionTransformer : BatchedTransformer, ISavableModel, ID
     public bool IsConditional => Options.LabelColumn is not null;
 
     /// <inheritdoc />
-    public string Family => FamilyName;
+    public override string Family => FamilyName;
 
     internal static IReadOnlyList<(string Name, DataViewType Type)> Outputs((int C, int H, int W) s) => [(OutputColumn, Transforms.ImageShape.SingleType(s))];
 
@@ -138,7 +138,7 @@ public sealed class DiffusionTransformer : BatchedTransformer, ISavableModel, ID
     }
 
     /// <inheritdoc />
-    public ModelContents GetContents()
+    public override ModelContents GetContents()
     {
         var options = JsonSerializer.SerializeToNode(Options, ModelFile.Json)!.AsObject();
         FamilyFiles.WithShape(options, ImageShape);

@@ -16,7 +16,7 @@ namespace Aigc.MLNet.Gan;
 /// [-1, 1]), in batches. Directly it generates from seeds, latents or labels, with optional
 /// truncation. Saved as family "gan" (the generator only).
 /// </summary>
-public sealed class GanTransformer : BatchedTransformer, ISavableModel, IDisposable
+public sealed class GanTransformer : BatchedTransformer, IDisposable
 {
     /// <summary>The family name in model files.</summary>
     public const string FamilyName = "gan";
@@ -46,7 +46,7 @@ public sealed class GanTransformer : BatchedTransformer, ISavableModel, IDisposa
     public bool IsConditional => Options.LabelColumn is not null;
 
     /// <inheritdoc />
-    public string Family => FamilyName;
+    public override string Family => FamilyName;
 
     internal static IReadOnlyList<(string Name, DataViewType Type)> Outputs((int C, int H, int W) s) => [(OutputColumn, Transforms.ImageShape.SingleType(s))];
 
@@ -135,7 +135,7 @@ public sealed class GanTransformer : BatchedTransformer, ISavableModel, IDisposa
     }
 
     /// <inheritdoc />
-    public ModelContents GetContents()
+    public override ModelContents GetContents()
     {
         var options = JsonSerializer.SerializeToNode(Options, ModelFile.Json)!.AsObject();
         FamilyFiles.WithShape(options, ImageShape);

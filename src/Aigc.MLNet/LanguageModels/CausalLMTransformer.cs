@@ -24,7 +24,7 @@ public sealed record PerplexityMetrics(double Loss, double Perplexity, long Toke
 /// generates (one prompt, a batch, or a stream) and scores perplexity. Saved with
 /// <c>ctx.Model.Save</c> as family "causal-lm", tokenizer included.
 /// </summary>
-public sealed class CausalLMTransformer : BatchedTransformer, ISavableModel, IDisposable
+public sealed class CausalLMTransformer : BatchedTransformer, IDisposable
 {
     /// <summary>The family name in model files.</summary>
     public const string FamilyName = "causal-lm";
@@ -60,7 +60,7 @@ public sealed class CausalLMTransformer : BatchedTransformer, ISavableModel, IDi
     public TrainingSummary Training { get; }
 
     /// <inheritdoc />
-    public string Family => FamilyName;
+    public override string Family => FamilyName;
 
     internal static LanguageModule CreateModule(CausalLMOptions o, int vocabularySize) => o.Architecture == LanguageModelArchitecture.Gpt
         ? new GptModel(o.Gpt, vocabularySize)
@@ -114,7 +114,7 @@ public sealed class CausalLMTransformer : BatchedTransformer, ISavableModel, IDi
     }
 
     /// <inheritdoc />
-    public ModelContents GetContents()
+    public override ModelContents GetContents()
     {
         var json = JsonSerializer.SerializeToNode(Options, ModelFile.Json)!.AsObject();
         json["vocabularySize"] = Model.VocabularySize;

@@ -10,7 +10,7 @@ namespace Aigc.MLNet;
 /// are computed in batches. <see cref="Transform"/> is lazy and batched; <see cref="GetRowToRowMapper"/>
 /// (what <c>mlContext.Model.CreatePredictionEngine</c> uses) runs batches of one.
 /// </summary>
-public abstract class BatchedTransformer : ITransformer
+public abstract class BatchedTransformer : ISavableModel
 {
     private protected BatchedTransformer()
     {
@@ -19,6 +19,12 @@ public abstract class BatchedTransformer : ITransformer
     /// <summary>Validates <paramref name="input"/> and describes the computation over it.</summary>
     /// <exception cref="Data.SchemaMismatchException">A needed column is missing or mistyped.</exception>
     private protected abstract BatchMapping CreateMapping(DataViewSchema input);
+
+    /// <inheritdoc />
+    public abstract string Family { get; }
+
+    /// <inheritdoc />
+    public abstract ModelContents GetContents();
 
     /// <inheritdoc />
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
@@ -44,9 +50,14 @@ public abstract class BatchedTransformer : ITransformer
         return new BatchRowMapper(CreateMapping(inputSchema));
     }
 
-    /// <summary>ML.NET's own model format cannot hold libtorch weights; save with
-    /// <see cref="ModelOperationsCatalogExtensions.SaveGenerative"/> instead.</summary>
-    /// <exception cref="NotSupportedException">Always.</exception>
-    void ICanSaveModel.Save(ModelSaveContext ctx) =>
-        throw new NotSupportedException($"{GetType().Name} cannot be saved by mlContext.Model.Save; use mlContext.Model.SaveGenerative(model, path) (using Aigc.MLNet) to write an .aigc model file.");
+    /// <summary>ML.NET's own model format cannot hold libtorch weights: a pipeline holding this
+    /// transformer is saved with <c>mlContext.Model.SaveGenerative(model, inputSchema, path)</c>, which
+    /// has ML.NET save a stub here and stores the model beside ML.NET's entries.</summary>
+    /// <exception cref="NotSupportedException">Called by a plain <c>mlContext.Model.Save</c>.</exception>
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+    {
+        if (!PipelineFile.Saving)
+            throw new NotSupportedException($"{GetType().Name} cannot be saved by mlContext.Model.Save; use mlContext.Model.SaveGenerative(model, inputSchema, path) for a whole pipeline, or SaveGenerative(model, path) for this model alone (using Aigc.MLNet).");
+        ((ICanSaveModel)PipelineFile.Stub()).Save(ctx);
+    }
 }

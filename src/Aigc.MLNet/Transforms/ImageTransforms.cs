@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using Aigc.MLNet.Data;
+using Aigc.MLNet.ModelFiles;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Aigc.MLNet.Pipeline;
@@ -49,6 +51,29 @@ public sealed class PixelScalingTransformer : BatchedTransformer
 
     /// <summary>The output range.</summary>
     public PixelScale Scale { get; }
+
+    /// <summary>The family name in model files.</summary>
+    public const string FamilyName = "pixel-scaling";
+
+    /// <inheritdoc />
+    public override string Family => FamilyName;
+
+    /// <inheritdoc />
+    public override ModelContents GetContents()
+    {
+        var options = new JsonObject { ["inputColumn"] = InputColumn, ["outputColumn"] = OutputColumn, ["scale"] = Scale.ToString() };
+        return new ModelContents(options, [(InputColumn, new VectorDataViewType(NumberDataViewType.Byte))],
+            [(OutputColumn, new VectorDataViewType(NumberDataViewType.Single))], new TrainingSummary(), new Dictionary<string, Aigc.Torch.Tensor>());
+    }
+
+    internal static ITransformer Load(ModelPackage package, GenerativeCatalog context)
+    {
+        var o = package.Manifest.Options;
+        string Text(string name) => o[name]?.GetValue<string>() is { Length: > 0 } v ? v : throw new InvalidDataException($"Pixel scaling option '{name}' is missing.");
+        if (!Enum.TryParse<PixelScale>(Text("scale"), out var scale) || !Enum.IsDefined(scale))
+            throw new InvalidDataException($"Pixel scaling option 'scale' is '{Text("scale")}', not one of {string.Join(", ", Enum.GetNames<PixelScale>())}.");
+        return new PixelScalingTransformer(Text("inputColumn"), Text("outputColumn"), scale);
+    }
 
     internal ColumnRequirement Requirement => new(InputColumn, Expected,
         t => ImageShape.Of(t) is not null && ((VectorDataViewType)t).ItemType == NumberDataViewType.Byte,

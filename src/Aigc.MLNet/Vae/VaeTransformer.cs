@@ -14,7 +14,7 @@ namespace Aigc.MLNet.Vae;
 /// mean and log-variance ("Mu", "LogVar"), computed in batches. Directly it encodes, decodes,
 /// reconstructs, samples from the prior and interpolates. Saved with <c>ctx.Model.Save</c> as family "vae".
 /// </summary>
-public sealed class VaeTransformer : BatchedTransformer, ISavableModel, IDisposable
+public sealed class VaeTransformer : BatchedTransformer, IDisposable
 {
     /// <summary>The family name in model files.</summary>
     public const string FamilyName = "vae";
@@ -41,7 +41,7 @@ public sealed class VaeTransformer : BatchedTransformer, ISavableModel, IDisposa
     public int LatentDim => Options.LatentDim;
 
     /// <inheritdoc />
-    public string Family => FamilyName;
+    public override string Family => FamilyName;
 
     internal static VaeModule CreateModule(VaeOptions o, (int C, int H, int W) s) => o.Architecture == VaeArchitecture.Mlp
         ? new MlpVae(s.C, s.H, s.W, o.LatentDim, o.HiddenDim)
@@ -136,7 +136,7 @@ public sealed class VaeTransformer : BatchedTransformer, ISavableModel, IDisposa
     }
 
     /// <inheritdoc />
-    public ModelContents GetContents()
+    public override ModelContents GetContents()
     {
         var options = JsonSerializer.SerializeToNode(Options, ModelFile.Json)!.AsObject();
         FamilyFiles.WithShape(options, ImageShape);
