@@ -31,6 +31,8 @@ smoke EngineVae
 smoke FashionMnistGan
 smoke FashionMnistDiffusion
 smoke FortunesGpt '*-samples.txt'
+smoke GeneratedImagesScored
+smoke PredictionEngineApp
 
 # Every C# block in README.md and docs/ compiles against the library.
 if ! python3 scripts/check-doc-snippets.py; then echo "doc snippets FAILED"; status=1; fi

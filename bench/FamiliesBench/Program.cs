@@ -30,7 +30,7 @@ string Arg(string name, string fallback)
 void Emit(object o) => Console.WriteLine(JsonSerializer.Serialize(o));
 
 var ctx = new MLContext(seed: 0);
-ctx.Generative(new GenerativeOptions { Device = Device.Cpu });
+ctx.Generative(new GenerativeOptions { Device = Device.Cpu, ProcessTuning = Environment.GetEnvironmentVariable("AIGC_PROCESS_TUNING") != "0" });
 IDataView Load(string split, PixelScale scale)
 {
     var raw = ctx.Data.LoadFromIdx($"{Dir}/{split}-images-idx3-ubyte.gz", $"{Dir}/{split}-labels-idx1-ubyte.gz");

@@ -30,7 +30,7 @@ void Train()
         .Where(f => !f.EndsWith(".dat") && !f.EndsWith(".u8") && !File.GetAttributes(f).HasFlag(FileAttributes.ReparsePoint))
         .Order(StringComparer.Ordinal).SelectMany(f => File.ReadAllText(f).Split("\n%\n")).Where(d => d.Length > 0).ToArray();
     var ctx = new MLContext(seed: 1337);
-    ctx.Generative(new GenerativeOptions { Device = Device.Cpu });
+    ctx.Generative(new GenerativeOptions { Device = Device.Cpu, ProcessTuning = Environment.GetEnvironmentVariable("AIGC_PROCESS_TUNING") != "0" });
     IDataView View(IEnumerable<string> d) => ctx.Data.LoadFromEnumerable(d.Select(t => new TextRow { Text = t }).ToArray());
     var train = View(docs.Where((_, i) => i % 10 != 9));
     var validation = View(docs.Where((_, i) => i % 10 == 9));
@@ -56,6 +56,7 @@ void Train()
 void Generate()
 {
     int newTokens = int.Parse(Arg("--new-tokens", "256")), rounds = int.Parse(Arg("--rounds", "5"));
+    if (Environment.GetEnvironmentVariable("AIGC_PROCESS_TUNING") != "0") ProcessTuning.Apply();
     Engine.ManualSeed(0);
     using var model = new GptModel(GptOptions.Baby with { ContextLength = 32 + newTokens }, 100);
     model.Eval();

@@ -20,7 +20,7 @@ void Row(string phase, long n) =>
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{phase,-16} {n,6}  live tensors {Tensor.LiveCount,5}  RSS {Rss(),7:F1} MiB  {clock.Elapsed.TotalSeconds,6:F1} s"));
 
 var ctx = new MLContext(seed: 1);
-ctx.Generative(new GenerativeOptions { Device = Device.Cpu });
+ctx.Generative(new GenerativeOptions { Device = Device.Cpu, ProcessTuning = Environment.GetEnvironmentVariable("AIGC_PROCESS_TUNING") != "0" });
 var docs = File.ReadAllText("/usr/share/games/fortunes/computers").Split("\n%\n").Where(d => d.Length > 0).ToArray();
 var text = ctx.Data.LoadFromEnumerable(docs.Select(d => new TextRow { Text = d }).ToArray());
 var options = CausalLMOptions.Nano with { MaxSteps = steps, ReportEveryNSteps = 1000, WarmupSteps = 10, ValidateEveryNSteps = 0 };

@@ -1,6 +1,8 @@
-// The README's main job: train a VAE on Fashion-MNIST (Debian's dataset-fashion-mnist) through the
-// Aigc.MLNet pipeline, save it as a model file, load it back as an app would, and write samples:
-//   <out>/vae.aigc                 the model file
+// The README's main job: an ML.NET pipeline on Fashion-MNIST (Debian's dataset-fashion-mnist):
+// mlContext.Data.LoadFromIdx -> mlContext.Transforms.ScaleImagePixels -> our VAE estimator. The fitted
+// pipeline is saved as one ML.NET model zip, loaded back as an app would, and used:
+//   <out>/vae-pipeline.zip         the whole pipeline (ML.NET's zip with the VAE inside)
+//   <out>/vae.aigc                 the VAE alone, as a model file
 //   <out>/vae-samples.png          64 images decoded from z ~ N(0, I)
 //   <out>/vae-reconstructions.png  test images (odd rows) above their reconstructions (even rows)
 // Ctrl+C stops within one step and leaves <out>/vae.ckpt; run again with --resume to continue.
@@ -24,13 +26,18 @@ if (!File.Exists(trainImages) || !File.Exists(testImages))
 }
 Directory.CreateDirectory(o.OutDir);
 
-var ctx = new MLContext(seed: o.Seed);
-Console.WriteLine($"device: {ctx.Generative().Device} ({ctx.Generative().DeviceReason}) libtorch {Engine.LibTorchVersion}, {Engine.NumThreads} threads");
+var ml = new MLContext(seed: o.Seed);
+// This program owns its process, so it takes the measured thread and allocator tuning.
+var generative = ml.Generative(new GenerativeOptions { ProcessTuning = true });
+Console.WriteLine($"device: {generative.Device} ({generative.DeviceReason}) libtorch {Engine.LibTorchVersion}, {Engine.NumThreads} threads");
 
-// Data: IDX files -> pixels scaled to [0, 1], cached in memory so epochs can be fully shuffled.
-var scale = ctx.Transforms.ScaleImagePixels("Image").Fit(ctx.Data.LoadFromIdx(testImages));
-var train = ctx.Data.Cache(scale.Transform(ctx.Data.LoadFromIdx(trainImages)));
-var test = ctx.Data.Cache(scale.Transform(ctx.Data.LoadFromIdx(testImages)));
+// The pipeline's first stage scales Byte pixels to [0, 1]; its output is cached in memory so the
+// trainer's epochs can be fully shuffled.
+var rawTrain = ml.Data.LoadFromIdx(trainImages);
+var rawTest = ml.Data.LoadFromIdx(testImages);
+var scale = ml.Transforms.ScaleImagePixels("Image").Fit(rawTrain);
+var train = ml.Data.Cache(scale.Transform(rawTrain));
+var test = ml.Data.Cache(scale.Transform(rawTest));
 
 var options = VaeOptions.Small with
 {
@@ -42,11 +49,11 @@ var options = VaeOptions.Small with
 };
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
-var progress = new ConsoleProgress();
 VaeTransformer trained;
 try
 {
-    trained = ctx.Generative().Trainers.Vae(options).Fit(train, test, progress, cancel.Token);
+    // The Fit overload with validation data, progress and cancellation; pipeline.Fit(data) works too.
+    trained = generative.Trainers.Vae(options).Fit(train, test, new ConsoleProgress(), cancel.Token);
 }
 catch (OperationCanceledException)
 {
@@ -54,28 +61,40 @@ catch (OperationCanceledException)
     return 130;
 }
 
+var pipelinePath = Path.Combine(o.OutDir, "vae-pipeline.zip");
 var modelPath = Path.Combine(o.OutDir, "vae.aigc");
-using (trained) ctx.Model.SaveGenerative(trained, modelPath);
+using (var pipeline = scale.Append(trained))
+{
+    ml.Model.SaveGenerative(pipeline, rawTrain.Schema, pipelinePath);
+    ml.Model.SaveGenerative(trained, modelPath);
+}
 
-// What an app does: load the file and generate.
-using var vae = (VaeTransformer)ctx.Model.LoadGenerative(modelPath);
+// What an app does: load the pipeline, run raw images through it, and generate.
+var loaded = ml.Model.LoadGenerative(pipelinePath, out var inputSchema, generative);
+var vae = ((IEnumerable<ITransformer>)loaded).OfType<VaeTransformer>().Single();
+var reconstructed = loaded.Transform(rawTest);
 using (var scope = DisposeScope.Enter())
 {
     ImageGrid.Save(Path.Combine(o.OutDir, "vae-samples.png"), vae.Sample(64, seed: o.Seed));
-    var originals = Tensor.FromArray(ctx.Data.CreateEnumerable<Row>(ctx.Data.TakeRows(test, 32), reuseRowObject: false).SelectMany(r => r.Image).ToArray(), 32, 1, 28, 28);
-    var recon = vae.Reconstruct(originals);
-    var rows = Enumerable.Range(0, 4).SelectMany(r => new[] { originals.Narrow(0, r * 8, 8), recon.Narrow(0, r * 8, 8) }).ToList();
-    ImageGrid.Save(Path.Combine(o.OutDir, "vae-reconstructions.png"), Tensor.Cat(rows));
+    var rows = ml.Data.CreateEnumerable<Row>(ml.Data.TakeRows(reconstructed, 32), reuseRowObject: false).ToList();
+    var originals = Tensor.FromArray(rows.SelectMany(r => r.Image).ToArray(), 32, 1, 28, 28);
+    var recon = Tensor.FromArray(rows.SelectMany(r => r.Reconstruction).ToArray(), 32, 1, 28, 28);
+    var grid = Enumerable.Range(0, 4).SelectMany(r => new[] { originals.Narrow(0, r * 8, 8), recon.Narrow(0, r * 8, 8) }).ToList();
+    ImageGrid.Save(Path.Combine(o.OutDir, "vae-reconstructions.png"), Tensor.Cat(grid));
 }
-var metrics = ctx.Generative().Evaluators.EvaluateReconstruction(vae.Transform(test), "Image", "Reconstruction");
+var metrics = generative.Evaluators.EvaluateReconstruction(reconstructed, "Image", "Reconstruction");
 Console.WriteLine($"test set: reconstruction MSE {metrics.MeanSquaredError:F4}, PSNR {metrics.PeakSignalToNoiseRatio:F2} dB over {metrics.Count} images");
-Console.WriteLine($"wrote {modelPath}, vae-samples.png and vae-reconstructions.png in {o.OutDir} ({vae.Training.Steps} steps)");
+Console.WriteLine($"wrote {pipelinePath}, {modelPath}, vae-samples.png and vae-reconstructions.png in {o.OutDir} ({vae.Training.Steps} steps)");
+(loaded as IDisposable)?.Dispose();
 return 0;
 
 internal sealed class Row
 {
     [Microsoft.ML.Data.VectorType(1, 28, 28)]
     public float[] Image { get; set; } = [];
+
+    [Microsoft.ML.Data.VectorType(1, 28, 28)]
+    public float[] Reconstruction { get; set; } = [];
 }
 
 internal sealed class ConsoleProgress : IProgress<TrainingProgress>

@@ -24,7 +24,8 @@ internal static class CommonOptions
         Device? chosen = device == "auto" ? null : ParseDevice(device!);
         int? threads = r.GetValue(Threads);
         if (threads is < 1) throw new CliException($"--threads must be at least 1, not {threads}.");
-        return new MLContext(r.GetValue(Seed)).Generative(new GenerativeOptions { Device = chosen, Threads = threads });
+        // The tool owns its process, so it takes the measured thread and allocator tuning.
+        return new MLContext(r.GetValue(Seed)).Generative(new GenerativeOptions { Device = chosen, Threads = threads, ProcessTuning = true });
     }
 
     private static Device ParseDevice(string text)

@@ -20,6 +20,11 @@ public sealed record GenerativeOptions
     /// <summary>Receives progress and diagnostics (they also go to <see cref="MLContext.Log"/>).</summary>
     public ILogger? Logger { get; init; }
 
+    /// <summary>Applies <see cref="Aigc.Torch.ProcessTuning"/>: OpenBLAS at one thread under libtorch's
+    /// pool, and glibc's allocator keeping large freed blocks. Settings of the whole process, hence
+    /// off by default; the aigc tool and the benches turn it on (measured effect: docs/performance.md).</summary>
+    public bool ProcessTuning { get; init; }
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first bad setting.</summary>
     public void Validate()
     {
@@ -89,6 +94,7 @@ public sealed class GenerativeCatalog
     internal void Configure(GenerativeOptions options)
     {
         options.Validate();
+        if (options.ProcessTuning) Aigc.Torch.ProcessTuning.Apply();
         if (options.Threads is { } t) Engine.SetNumThreads(t);
         string reason = $"Device {options.Device} was chosen by the caller.";
         Device = options.Device ?? Device.Auto(out reason);

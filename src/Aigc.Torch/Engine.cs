@@ -50,6 +50,10 @@ public static class Engine
         return applied != 0;
     }
 
+    /// <summary>Raises glibc's malloc thresholds (see <see cref="ProcessTuning"/>).</summary>
+    internal static void TuneMalloc(long mmapThreshold, long trimThreshold) =>
+        NativeStatus.Check(EngineNative.Engine_tune_malloc(mmapThreshold, trimThreshold, out _));
+
     /// <summary>The libtorch version the native shim was compiled against, e.g. "1.13.0".</summary>
     public static unsafe string LibTorchVersion
     {

@@ -3,14 +3,25 @@ namespace Aigc.Torch.Tests;
 public class EngineTests
 {
     [Fact]
-    public void Threads_DefaultToCoresAndCanBeChanged()
+    public void Threads_CanBeChanged()
     {
         int original = Engine.NumThreads;
-        Assert.Equal(ProcessDefaults.DefaultIntraOpThreads, original);
         Engine.SetNumThreads(1);
         Assert.Equal(1, Engine.NumThreads);
         Engine.SetNumThreads(original);
         Assert.Throws<ArgumentOutOfRangeException>(() => Engine.SetNumThreads(0));
+    }
+
+    [Fact]
+    public void ProcessTuning_IsOptIn_AndSetsTheDocumentedThreads()
+    {
+        // Loading the library applied nothing. (This is the only test of this assembly that applies the
+        // tuning, and the test run does not set AIGC_PROCESS_TUNING.)
+        _ = Engine.NumThreads;
+        if (Environment.GetEnvironmentVariable("AIGC_PROCESS_TUNING") != "1") Assert.False(ProcessTuning.Applied);
+        ProcessTuning.Apply();
+        Assert.True(ProcessTuning.Applied);
+        Assert.Equal(ProcessTuning.IntraOpThreads, Engine.NumThreads);
     }
 
     [Fact]

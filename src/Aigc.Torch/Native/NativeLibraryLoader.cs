@@ -74,24 +74,24 @@ internal static class NativeLibraryLoader
             throw new DllNotFoundException(
                 $"{path} has native ABI version {version}, but Aigc.Torch {typeof(NativeLibraryLoader).Assembly.GetName().Version} " +
                 $"needs version {ExpectedAbiVersion}. Rebuild the shim (dotnet build) or install matching packages.");
-        ApplyProcessDefaults(handle);
+        if (ProcessTuning.RequestedAtLoad) ApplyTuningAtLoad(handle);
     }
 
-    // Runs before any tensor exists, so libtorch's OpenMP pool starts at the chosen size, OpenBLAS
-    // never competes with it, and large buffers are reused instead of page-faulted in every step
-    // (see docs/performance.md for the measured costs).
-    private static unsafe void ApplyProcessDefaults(IntPtr handle)
+    // Only with AIGC_PROCESS_TUNING=1. Runs before any tensor exists, so libtorch's OpenMP pool starts
+    // at the chosen size; raw exports because the library is still being resolved here.
+    private static unsafe void ApplyTuningAtLoad(IntPtr handle)
     {
         var setBlas = (delegate* unmanaged<int, int*, int>)NativeLibrary.GetExport(handle, "Engine_set_blas_threads");
         var setThreads = (delegate* unmanaged<int, int>)NativeLibrary.GetExport(handle, "Engine_set_num_threads");
         int applied;
-        setBlas(ProcessDefaults.DefaultBlasThreads, &applied);
-        setThreads(ProcessDefaults.DefaultIntraOpThreads);
-        if (ProcessDefaults.MallocTuning)
+        setBlas(ProcessTuning.BlasThreads, &applied);
+        setThreads(ProcessTuning.IntraOpThreads);
+        if (ProcessTuning.MallocTuning)
         {
             var tune = (delegate* unmanaged<long, long, int*, int>)NativeLibrary.GetExport(handle, "Engine_tune_malloc");
-            tune(ProcessDefaults.MallocMmapThreshold, ProcessDefaults.MallocTrimThreshold, &applied);
+            tune(ProcessTuning.MallocMmapThreshold, ProcessTuning.MallocTrimThreshold, &applied);
         }
+        ProcessTuning.Applied = true;
     }
 
     private static string MissingLibraryMessage(List<string> errors)
