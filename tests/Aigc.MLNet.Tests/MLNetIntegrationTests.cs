@@ -158,6 +158,23 @@ public class MLNetIntegrationTests : IDisposable
     }
 
     [Fact]
+    public void ModelFile_HoldsWhatDefinesTheModel_NotTheTrainingRun()
+    {
+        var ml = Cpu.Context(1);
+        var raw = ml.Data.TakeRows(ml.Data.LoadFromIdx(Images), 32);
+        var data = ml.Transforms.ScaleImagePixels("Image").Fit(raw).Transform(raw);
+        var checkpoint = Path.Combine(_dir, "run.ckpt");
+        using var vae = ml.Generative().Trainers.Vae(VaeOptions.Nano with { MaxSteps = 1, CheckpointPath = checkpoint, Seed = 5, LearningRate = 0.01 }).Fit(data);
+        var path = Path.Combine(_dir, "defines.aigc");
+        ml.Model.SaveGenerative(vae, path);
+        var options = ml.Model.InspectGenerative(path).Options;
+        Assert.True(options.ContainsKey("latentDim"));
+        Assert.True(options.ContainsKey("architecture"));
+        foreach (var run in new[] { "checkpointPath", "epochs", "maxSteps", "batchSize", "learningRate", "seed", "resumeFromCheckpoint" })
+            Assert.False(options.ContainsKey(run), $"the model file holds the run setting '{run}'");
+    }
+
+    [Fact]
     public void PipelineFile_WithAPayloadMissing_IsAModelFileError()
     {
         var ml = Cpu.Context(1);

@@ -1,7 +1,10 @@
+using System.Text.Json.Serialization;
+
 namespace Aigc.MLNet.Classification;
 
 /// <summary>Options of the small image classifier whose features the generation metrics use
 /// (Inception weights cannot be obtained here, so the Fréchet distance uses this network instead).</summary>
+// Properties marked [JsonIgnore] are settings of a training run: model files hold only what defines the model.
 public sealed record ImageClassifierOptions
 {
     /// <summary>Image column: Single pixels in [0, 1], shaped (1 or 3, H, W), H and W divisible by 4.</summary>
@@ -17,20 +20,25 @@ public sealed record ImageClassifierOptions
     public int FeatureDim { get; init; } = 128;
 
     /// <summary>Passes over the data.</summary>
+    [JsonIgnore]
     public int Epochs { get; init; } = 3;
 
     /// <summary>Images per step.</summary>
+    [JsonIgnore]
     public int BatchSize { get; init; } = 128;
 
     /// <summary>Adam's learning rate.</summary>
+    [JsonIgnore]
     public double LearningRate { get; init; } = 1e-3;
 
     /// <summary>Seeds the run (weight initialisation, data order, noise) at the start of each Fit; null
     /// draws a seed from the MLContext's random source when the trainer is created, as ML.NET's own
     /// trainers do, so <c>new MLContext(seed: n)</c> makes whole pipelines repeatable.</summary>
+    [JsonIgnore]
     public int? Seed { get; init; }
 
     /// <summary>An optional step budget.</summary>
+    [JsonIgnore]
     public long? MaxSteps { get; init; }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first bad option.</summary>

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Aigc.MLNet.Diffusion;
 
 /// <summary>How the noise variance grows over the diffusion steps.</summary>
@@ -67,6 +69,7 @@ public sealed record UNetOptions
 /// denoise images at uniformly drawn steps of a fixed noise schedule with the MSE loss, Adam,
 /// gradient clipping and an exponential moving average of the weights, which sampling uses.
 /// </summary>
+// Properties marked [JsonIgnore] are settings of a training run: model files hold only what defines the model.
 public sealed record DiffusionOptions
 {
     /// <summary>The image column: Single values in [-1, 1] shaped (1 or 3, H, W) — e.g.
@@ -81,6 +84,7 @@ public sealed record DiffusionOptions
 
     /// <summary>Probability of replacing a label by the "no label" token in training, so one network
     /// learns both conditional and unconditional denoising (classifier-free guidance needs it).</summary>
+    [JsonIgnore]
     public double LabelDropout { get; init; } = 0.1;
 
     /// <summary>The network.</summary>
@@ -102,45 +106,58 @@ public sealed record DiffusionOptions
     public PredictionKind Prediction { get; init; } = PredictionKind.Epsilon;
 
     /// <summary>Passes over the data.</summary>
+    [JsonIgnore]
     public int Epochs { get; init; } = 5;
 
     /// <summary>Images per step.</summary>
+    [JsonIgnore]
     public int BatchSize { get; init; } = 128;
 
     /// <summary>Adam's learning rate.</summary>
+    [JsonIgnore]
     public double LearningRate { get; init; } = 1e-3;
 
     /// <summary>Seeds the run (weight initialisation, data order, noise) at the start of each Fit; null
     /// draws a seed from the MLContext's random source when the trainer is created, as ML.NET's own
     /// trainers do, so <c>new MLContext(seed: n)</c> makes whole pipelines repeatable.</summary>
+    [JsonIgnore]
     public int? Seed { get; init; }
 
     /// <summary>Clip the global gradient norm to this (0 disables).</summary>
+    [JsonIgnore]
     public double GradientClip { get; init; } = 1.0;
 
     /// <summary>The largest decay of the weights' moving average (the average is warmed up, see
     /// <see cref="Aigc.Torch.Optim.ExponentialMovingAverage"/>).</summary>
+    [JsonIgnore]
     public double EmaDecay { get; init; } = 0.999;
 
     /// <summary>An optional step budget.</summary>
+    [JsonIgnore]
     public long? MaxSteps { get; init; }
 
     /// <summary>Progress every N steps.</summary>
+    [JsonIgnore]
     public int ReportEveryNSteps { get; init; } = 100;
 
     /// <summary>Write a grid of 64 samples (DDIM, 25 steps, fixed seed, averaged weights) every N steps (0 disables).</summary>
+    [JsonIgnore]
     public int SampleGridEveryNSteps { get; init; }
 
     /// <summary>Folder for those grids (files "samples-step-N.png").</summary>
+    [JsonIgnore]
     public string? SampleGridFolder { get; init; }
 
     /// <summary>Checkpoint file (enables checkpoints and resuming).</summary>
+    [JsonIgnore]
     public string? CheckpointPath { get; init; }
 
     /// <summary>Checkpoint every N steps.</summary>
+    [JsonIgnore]
     public long CheckpointEveryNSteps { get; init; }
 
     /// <summary>Resume from <see cref="CheckpointPath"/> when it exists.</summary>
+    [JsonIgnore]
     public bool ResumeFromCheckpoint { get; init; }
 
     /// <summary>The default sampler settings of the trained model.</summary>

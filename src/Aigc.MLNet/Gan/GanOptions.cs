@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace Aigc.MLNet.Gan;
 
 /// <summary>Options of the DCGAN trainer (non-saturating loss; Adam with DCGAN's settings by default).</summary>
+// Properties marked [JsonIgnore] are settings of a training run: model files hold only what defines the model.
 public sealed record GanOptions
 {
     /// <summary>The image column: Single values in [-1, 1] (the generator ends in tanh), shaped (1 or 3, H, W)
@@ -23,47 +26,61 @@ public sealed record GanOptions
     public int DiscriminatorChannels { get; init; } = 64;
 
     /// <summary>Passes over the data.</summary>
+    [JsonIgnore]
     public int Epochs { get; init; } = 5;
 
     /// <summary>Real images per step.</summary>
+    [JsonIgnore]
     public int BatchSize { get; init; } = 128;
 
     /// <summary>Adam's learning rate for both networks.</summary>
+    [JsonIgnore]
     public double LearningRate { get; init; } = 2e-4;
 
     /// <summary>Seeds the run (weight initialisation, data order, noise) at the start of each Fit; null
     /// draws a seed from the MLContext's random source when the trainer is created, as ML.NET's own
     /// trainers do, so <c>new MLContext(seed: n)</c> makes whole pipelines repeatable.</summary>
+    [JsonIgnore]
     public int? Seed { get; init; }
 
     /// <summary>Adam's β₁ (DCGAN: 0.5).</summary>
+    [JsonIgnore]
     public double Beta1 { get; init; } = 0.5;
 
     /// <summary>Adam's β₂.</summary>
+    [JsonIgnore]
     public double Beta2 { get; init; } = 0.999;
 
     /// <summary>One-sided label smoothing: real images are scored against 1 - s (0 disables).</summary>
+    [JsonIgnore]
     public double RealLabelSmoothing { get; init; }
 
     /// <summary>An optional step budget.</summary>
+    [JsonIgnore]
     public long? MaxSteps { get; init; }
 
     /// <summary>Progress every N steps.</summary>
+    [JsonIgnore]
     public int ReportEveryNSteps { get; init; } = 100;
 
     /// <summary>Write a grid of 64 samples from fixed noise every N steps (0 disables).</summary>
+    [JsonIgnore]
     public int SampleGridEveryNSteps { get; init; }
 
     /// <summary>Folder for those grids (files "samples-step-N.png").</summary>
+    [JsonIgnore]
     public string? SampleGridFolder { get; init; }
 
     /// <summary>Checkpoint file (enables checkpoints and resuming).</summary>
+    [JsonIgnore]
     public string? CheckpointPath { get; init; }
 
     /// <summary>Checkpoint every N steps.</summary>
+    [JsonIgnore]
     public long CheckpointEveryNSteps { get; init; }
 
     /// <summary>Resume from <see cref="CheckpointPath"/> when it exists.</summary>
+    [JsonIgnore]
     public bool ResumeFromCheckpoint { get; init; }
 
     /// <summary>A tiny GAN for tests and smoke runs.</summary>

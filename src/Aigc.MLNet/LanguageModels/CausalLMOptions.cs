@@ -95,6 +95,7 @@ public sealed record LstmOptions
 /// tokenised corpus, next-token cross-entropy, AdamW (weight decay on matrices only), linear warmup
 /// then cosine decay, gradient clipping, and bf16 autocast on CUDA.
 /// </summary>
+// Properties marked [JsonIgnore] are settings of a training run: model files hold only what defines the model.
 public sealed record CausalLMOptions
 {
     /// <summary>The training text column (one document per row).</summary>
@@ -119,6 +120,7 @@ public sealed record CausalLMOptions
     public TokenizerKind TokenizerKind { get; init; } = TokenizerKind.Char;
 
     /// <summary>The vocabulary size of a trained BPE tokenizer (at least 257: 256 bytes plus end-of-text).</summary>
+    [JsonIgnore]
     public int BpeVocabularySize { get; init; } = 1024;
 
     /// <summary>A ready tokenizer: any Microsoft.ML.Tokenizers <c>Tokenizer</c>, e.g. GPT-2's
@@ -140,56 +142,72 @@ public sealed record CausalLMOptions
     public int TrainingContextLength { get; init; } = 64;
 
     /// <summary>Windows per step.</summary>
+    [JsonIgnore]
     public int BatchSize { get; init; } = 12;
 
     /// <summary>Optimiser steps (the schedule's length).</summary>
+    [JsonIgnore]
     public long MaxSteps { get; init; } = 2000;
 
     /// <summary>Peak learning rate.</summary>
+    [JsonIgnore]
     public double LearningRate { get; init; } = 1e-3;
 
     /// <summary>Seeds the run (weight initialisation, data order, noise) at the start of each Fit; null
     /// draws a seed from the MLContext's random source when the trainer is created, as ML.NET's own
     /// trainers do, so <c>new MLContext(seed: n)</c> makes whole pipelines repeatable.</summary>
+    [JsonIgnore]
     public int? Seed { get; init; }
 
     /// <summary>The learning rate at the end of the cosine decay, as a fraction of the peak.</summary>
+    [JsonIgnore]
     public double MinLearningRateFactor { get; init; } = 0.1;
 
     /// <summary>Linear warmup steps.</summary>
+    [JsonIgnore]
     public long WarmupSteps { get; init; } = 100;
 
     /// <summary>AdamW's decoupled weight decay, applied to weight matrices and embeddings only.</summary>
+    [JsonIgnore]
     public double WeightDecay { get; init; } = 0.1;
 
     /// <summary>AdamW's β1.</summary>
+    [JsonIgnore]
     public double Beta1 { get; init; } = 0.9;
 
     /// <summary>AdamW's β2 (nanoGPT uses 0.99 for small models).</summary>
+    [JsonIgnore]
     public double Beta2 { get; init; } = 0.99;
 
     /// <summary>Clip the global gradient norm to this (0 disables).</summary>
+    [JsonIgnore]
     public double GradientClip { get; init; } = 1.0;
 
     /// <summary>Measure validation loss and perplexity every N steps (0: only at the end).</summary>
+    [JsonIgnore]
     public long ValidateEveryNSteps { get; init; } = 500;
 
     /// <summary>Cap on validation windows per measurement (null: every non-overlapping window).</summary>
+    [JsonIgnore]
     public int? MaxValidationWindows { get; init; } = 200;
 
     /// <summary>Use bf16 autocast for the forward pass on CUDA (ignored on the CPU).</summary>
     public bool MixedPrecision { get; init; } = true;
 
     /// <summary>Progress every N steps.</summary>
+    [JsonIgnore]
     public int ReportEveryNSteps { get; init; } = 100;
 
     /// <summary>Checkpoint file (enables checkpoints and resuming).</summary>
+    [JsonIgnore]
     public string? CheckpointPath { get; init; }
 
     /// <summary>Checkpoint every N steps (0: at the end and on cancellation only).</summary>
+    [JsonIgnore]
     public long CheckpointEveryNSteps { get; init; }
 
     /// <summary>Resume from <see cref="CheckpointPath"/> when it exists.</summary>
+    [JsonIgnore]
     public bool ResumeFromCheckpoint { get; init; }
 
     /// <summary>The defaults used when generating from the trained model.</summary>

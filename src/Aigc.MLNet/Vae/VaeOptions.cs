@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Aigc.MLNet.Vae;
 
 /// <summary>The encoder/decoder architecture.</summary>
@@ -19,6 +21,7 @@ public enum ReconstructionLoss
 }
 
 /// <summary>Options of the VAE trainer. Loss per image = reconstruction + β · KL(q(z|x) ‖ N(0, I)).</summary>
+// Properties marked [JsonIgnore] are settings of a training run: model files hold only what defines the model.
 public sealed record VaeOptions
 {
     /// <summary>The image column: Single values in [0, 1], shaped (1 or 3, H, W).</summary>
@@ -46,32 +49,41 @@ public sealed record VaeOptions
     public ReconstructionLoss Loss { get; init; } = ReconstructionLoss.BinaryCrossEntropy;
 
     /// <summary>Passes over the data.</summary>
+    [JsonIgnore]
     public int Epochs { get; init; } = 10;
 
     /// <summary>Images per step.</summary>
+    [JsonIgnore]
     public int BatchSize { get; init; } = 128;
 
     /// <summary>Adam's learning rate.</summary>
+    [JsonIgnore]
     public double LearningRate { get; init; } = 1e-3;
 
     /// <summary>Seeds the run (weight initialisation, data order, noise) at the start of each Fit; null
     /// draws a seed from the MLContext's random source when the trainer is created, as ML.NET's own
     /// trainers do, so <c>new MLContext(seed: n)</c> makes whole pipelines repeatable.</summary>
+    [JsonIgnore]
     public int? Seed { get; init; }
 
     /// <summary>An optional step budget.</summary>
+    [JsonIgnore]
     public long? MaxSteps { get; init; }
 
     /// <summary>Progress every N steps.</summary>
+    [JsonIgnore]
     public int ReportEveryNSteps { get; init; } = 100;
 
     /// <summary>Checkpoint file (enables checkpoints and resuming).</summary>
+    [JsonIgnore]
     public string? CheckpointPath { get; init; }
 
     /// <summary>Checkpoint every N steps (0: at the end and on cancellation only).</summary>
+    [JsonIgnore]
     public long CheckpointEveryNSteps { get; init; }
 
     /// <summary>Resume from <see cref="CheckpointPath"/> when it exists.</summary>
+    [JsonIgnore]
     public bool ResumeFromCheckpoint { get; init; }
 
     /// <summary>A tiny model for tests and smoke runs.</summary>
