@@ -194,6 +194,25 @@ public class TrainingLoopTests : IDisposable
     }
 
     [Fact]
+    public void DamagedCheckpoint_IsOneErrorNamingTheFile()
+    {
+        var ctx = Cpu.Context(1);
+        var checkpoint = Path.Combine(_dir, "damaged.ckpt");
+        using (var task = new RegressionTask())
+            new TrainingLoop(ctx.Generative(), seed: 1).Run(task, Data(64), null, new TrainingOptions { BatchSize = 16, MaxSteps = 2, CheckpointPath = checkpoint });
+        var good = File.ReadAllBytes(checkpoint);
+        foreach (var damage in new Func<byte[], byte[]>[] { b => b[..(b.Length / 2)], b => [.. b.Take(8), .. Enumerable.Repeat((byte)'x', 40)], _ => "garbage"u8.ToArray() })
+        {
+            File.WriteAllBytes(checkpoint, damage(good));
+            using var task = new RegressionTask();
+            var e = Assert.Throws<InvalidDataException>(() => new TrainingLoop(ctx.Generative(), seed: 1).Run(task, Data(64), null,
+                new TrainingOptions { BatchSize = 16, MaxSteps = 4, CheckpointPath = checkpoint, ResumeFromCheckpoint = true }));
+            Assert.StartsWith(checkpoint + ":", e.Message);
+            Assert.DoesNotContain("\n", e.Message);
+        }
+    }
+
+    [Fact]
     public void BadInput_IsRejectedClearly()
     {
         var ctx = Cpu.Context(1);

@@ -175,19 +175,32 @@ public sealed class TrainingLoop
 
     private bool LoadCheckpoint(ITrainingTask task, string path, Position at)
     {
-        using var file = SafeTensors.Load(path);
-        var m = file.Metadata;
-        if (!m.TryGetValue("format", out var f) || f != "aigc-checkpoint")
-            throw new InvalidDataException($"{path}: not an Aigc.MLNet checkpoint.");
-        if (m.TryGetValue("seed", out var seed) && seed != _seed.ToString(CultureInfo.InvariantCulture))
-            throw new InvalidDataException($"{path}: the checkpoint was made with seed {seed}, but this run's seed is {_seed}; resume with the same seed.");
-        at.Epoch = int.Parse(m["epoch"], CultureInfo.InvariantCulture);
-        at.StepInEpoch = long.Parse(m["step_in_epoch"], CultureInfo.InvariantCulture);
-        at.Step = long.Parse(m["step"], CultureInfo.InvariantCulture);
-        task.SetState(file.Tensors.Where(kv => kv.Key.StartsWith(TaskPrefix, StringComparison.Ordinal))
-            .ToDictionary(kv => kv.Key[TaskPrefix.Length..], kv => kv.Value));
-        Engine.SetRngState(file.Tensors[RngKey]);
+        try
+        {
+            using var file = SafeTensors.Load(path);
+            var m = file.Metadata;
+            if (!m.TryGetValue("format", out var f) || f != "aigc-checkpoint")
+                throw new InvalidDataException($"{path}: not an Aigc.MLNet checkpoint.");
+            if (m.TryGetValue("seed", out var seed) && seed != _seed.ToString(CultureInfo.InvariantCulture))
+                throw new InvalidDataException($"{path}: the checkpoint was made with seed {seed}, but this run's seed is {_seed}; resume with the same seed.");
+            at.Epoch = (int)Math.Min(Count(m, "epoch", path, 1), int.MaxValue);
+            at.StepInEpoch = Count(m, "step_in_epoch", path, 0);
+            at.Step = Count(m, "step", path, 0);
+            if (!file.Tensors.TryGetValue(RngKey, out var rng)) throw new InvalidDataException($"{path}: the checkpoint has no '{RngKey}' tensor.");
+            task.SetState(file.Tensors.Where(kv => kv.Key.StartsWith(TaskPrefix, StringComparison.Ordinal))
+                .ToDictionary(kv => kv.Key[TaskPrefix.Length..], kv => kv.Value));
+            Engine.SetRngState(rng);
+        }
+        // A damaged or foreign checkpoint is one line naming the file, whatever part of it is wrong.
+        catch (Exception e) when (e is SafeTensorsException or ArgumentException or KeyNotFoundException or TorchException or IOException && e is not FileNotFoundException)
+        {
+            throw new InvalidDataException($"{path}: not a usable checkpoint for this model: {e.Message}", e);
+        }
         _context.WriteLog(LogLevel.Information, "Training", $"resumed from {path} at step {at.Step} (epoch {at.Epoch})");
         return true;
     }
+
+    private static long Count(IReadOnlyDictionary<string, string> metadata, string key, string path, long min) =>
+        metadata.TryGetValue(key, out var text) && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n >= min ? n
+            : throw new InvalidDataException($"{path}: the checkpoint's '{key}' entry is missing or not a count.");
 }
