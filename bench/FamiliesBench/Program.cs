@@ -69,7 +69,7 @@ switch (args[0])
         var data = Load("train", PixelScale.MinusOneToOne);
         TrainingProgress? last = null;
         var options = DiffusionOptions.Small with { BatchSize = batch, Epochs = 1000, MaxSteps = steps, ReportEveryNSteps = steps };
-        using var model = ctx.Generative().Trainers.Diffusion(options).Fit(data, new Progress(p => last = p));
+        using var model = ctx.Generative().Trainers.Diffusion(options).Fit(data, null, new Progress(p => last = p));
         var clock = Stopwatch.StartNew();
         var chunks = new List<Tensor>();
         for (int start = 0; start < count; start += 250)

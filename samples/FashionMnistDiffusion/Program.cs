@@ -59,7 +59,7 @@ Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 DiffusionTransformer trained;
 try
 {
-    trained = ctx.Generative().Trainers.Diffusion(options).Fit(train, new ConsoleProgress(), cancel.Token);
+    trained = ctx.Generative().Trainers.Diffusion(options).Fit(train, null, new ConsoleProgress(), cancel.Token);
 }
 catch (OperationCanceledException)
 {

@@ -58,7 +58,7 @@ Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 GanTransformer trained;
 try
 {
-    trained = ctx.Generative().Trainers.Gan(options).Fit(train, new ConsoleProgress(), cancel.Token);
+    trained = ctx.Generative().Trainers.Gan(options).Fit(train, null, new ConsoleProgress(), cancel.Token);
 }
 catch (OperationCanceledException)
 {

@@ -114,7 +114,7 @@ internal static class TrainCommand
                     CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume,
                     SampleGridEveryNSteps = report is null ? 0 : 200, SampleGridFolder = report,
                 };
-                return (ctx.Trainers.Gan(o).Fit(BuiltInData.Images(ctx, data, PixelScale.MinusOneToOne, limit), progress, cancel), null);
+                return (ctx.Trainers.Gan(o).Fit(BuiltInData.Images(ctx, data, PixelScale.MinusOneToOne, limit), null, progress, cancel), null);
             }
             case "vae":
             {
@@ -140,7 +140,7 @@ internal static class TrainCommand
                     CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume,
                     SampleGridEveryNSteps = report is null ? 0 : 500, SampleGridFolder = report,
                 };
-                return (ctx.Trainers.Diffusion(o).Fit(BuiltInData.Images(ctx, data, PixelScale.MinusOneToOne, limit), progress, cancel), null);
+                return (ctx.Trainers.Diffusion(o).Fit(BuiltInData.Images(ctx, data, PixelScale.MinusOneToOne, limit), null, progress, cancel), null);
             }
             case "lm":
             {

@@ -30,9 +30,14 @@ public class GanTests : IDisposable
         var reports = new List<TrainingProgress>();
         var grids = Path.Combine(_dir, "grids");
         using var gan = ctx.Generative().Trainers.Gan(GanOptions.Nano with { Epochs = 3, ReportEveryNSteps = 1, SampleGridEveryNSteps = 10, SampleGridFolder = grids })
-            .Fit(Images(ctx, 640), new Collect(reports));
+            .Fit(Images(ctx, 640), ctx.Data.SkipRows(Images(ctx, 704), 640), new Collect(reports));
         Assert.Equal(30, gan.Training.Steps);                       // 3 epochs x 10 full batches
         Assert.All(reports, r => Assert.Equal(["d_loss", "g_loss", "d_real", "d_fake"], r.Losses.Keys));
+        // Held-out images: D(x), D(G(z)) and the generator loss at the end of each epoch.
+        var validated = reports.Where(r => r.ValidationMetrics is not null).ToList();
+        Assert.Equal(3, validated.Count);
+        Assert.All(validated, r => Assert.InRange(r.ValidationMetrics!["d_real"], 0, 1));
+        Assert.All(validated, r => Assert.True(r.ValidationMetrics!["g_loss"] > 0));
         Assert.All(reports, r => Assert.All(r.Losses.Values, v => Assert.True(double.IsFinite(v))));
         // The discriminator learns to tell real from generated: on average D(x) > D(G(z)).
         var late = reports.Skip(10).ToList();

@@ -52,12 +52,19 @@ public sealed class DiffusionTrainer : IEstimator<DiffusionTransformer>
     /// <inheritdoc />
     public DiffusionTransformer Fit(IDataView input) => Fit(input, null);
 
-    /// <summary>Trains, reporting progress and honouring cancellation.</summary>
-    public DiffusionTransformer Fit(IDataView train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken = default)
+    /// <summary>Trains, reporting progress and honouring cancellation (the same shape as every trainer's Fit).</summary>
+    /// <param name="train">Training images.</param>
+    /// <param name="validation">Optional held-out images: the denoising loss on held-out images ("loss") at the end of each epoch.</param>
+    /// <param name="progress">Receives the losses and timing.</param>
+    /// <param name="cancellationToken">Stops within one step.</param>
+    public DiffusionTransformer Fit(IDataView train, IDataView? validation, IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
         Engine.ManualSeed(unchecked((ulong)_seed));
         var shape = ImageShape(train.Schema, Options);
+        if (validation is not null && ImageShape(validation.Schema, Options) != shape)
+            throw new SchemaMismatchException(Options.InputColumn, $"{train.Schema[Options.InputColumn].Type} (as in the training data)", validation.Schema[Options.InputColumn].Type, validation.Schema);
         int? classes = Options.LabelColumn is null ? null : Options.NumClasses;
         var schedule = NoiseSchedule.For(Options);
         using var net = new UNet(Options.UNet, shape.C, shape.H, shape.W, classes);
@@ -67,7 +74,7 @@ public sealed class DiffusionTrainer : IEstimator<DiffusionTransformer>
             net.To(_context.Device);
             sampler.To(_context.Device);
             using var task = new DiffusionTrainingTask(net, sampler, Options, schedule, shape, _context.Device);
-            var result = new TrainingLoop(_context, _seed).Run(task, train, null, Options.Loop, progress, cancellationToken);
+            var result = new TrainingLoop(_context, _seed).Run(task, train, validation, Options.Loop, progress, cancellationToken);
             task.PublishAverage();
             var summary = FamilyFiles.Summary(result, _seed, train, Options.InputColumn);
             return new DiffusionTransformer(_context, sampler, Options, shape, summary);

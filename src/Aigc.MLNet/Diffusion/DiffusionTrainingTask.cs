@@ -49,13 +49,7 @@ internal sealed class DiffusionTrainingTask : ITrainingTask, IDisposable
             if (_options.LabelDropout > 0)
                 labels = labels.MaskedFill(Tensor.Rand([n], device: _device).Lt(_options.LabelDropout), _options.NumClasses);
         }
-        var t = Tensor.RandInt(0, _schedule.Timesteps, [n], device: _device);
-        var noise = Tensor.Randn(x0.Shape, device: _device);
-        var a = _sqrtAbar.IndexSelect(0, t).View(n, 1, 1, 1);
-        var s = _sqrtOneMinusAbar.IndexSelect(0, t).View(n, 1, 1, 1);
-        var xt = x0 * a + noise * s;
-        var target = _options.Prediction == PredictionKind.Epsilon ? noise : noise * a - x0 * s;
-        var loss = F.MseLoss(_net.Forward(xt, t, labels), target);
+        var loss = Loss(x0, labels, Reduction.Mean);
         _optimizer.ZeroGrad();
         loss.Backward();
         if (_options.GradientClip > 0) GradClip.ClipGradNorm(_net.Parameters(), _options.GradientClip);
@@ -64,6 +58,19 @@ internal sealed class DiffusionTrainingTask : ITrainingTask, IDisposable
         _step++;
         if (_options.SampleGridEveryNSteps > 0 && _step % _options.SampleGridEveryNSteps == 0) WriteGrid();
         return new Dictionary<string, double> { ["loss"] = loss.Item() };
+    }
+
+    // Noise x0 to uniformly drawn steps and score the network's prediction of ε (or v).
+    private Tensor Loss(Tensor x0, Tensor? labels, Reduction reduction)
+    {
+        long n = x0.Size(0);
+        var t = Tensor.RandInt(0, _schedule.Timesteps, [n], device: _device);
+        var noise = Tensor.Randn(x0.Shape, device: _device);
+        var a = _sqrtAbar.IndexSelect(0, t).View(n, 1, 1, 1);
+        var s = _sqrtOneMinusAbar.IndexSelect(0, t).View(n, 1, 1, 1);
+        var xt = x0 * a + noise * s;
+        var target = _options.Prediction == PredictionKind.Epsilon ? noise : noise * a - x0 * s;
+        return F.MseLoss(_net.Forward(xt, t, labels), target, reduction);
     }
 
     /// <summary>Copies the averaged weights into the sampling network.</summary>
@@ -80,7 +87,25 @@ internal sealed class DiffusionTrainingTask : ITrainingTask, IDisposable
         ImageGrid.Save(Path.Combine(_options.SampleGridFolder!, $"samples-step-{_step}.png"), images, range: PixelRange.MinusOneToOne);
     }
 
-    public IReadOnlyDictionary<string, double>? Validate(IDataView validation, int batchSize) => null;
+    /// <summary>The training loss ("loss": mean squared error per value, labels not dropped) on held-out
+    /// images, with the training network in evaluation mode.</summary>
+    public IReadOnlyDictionary<string, double>? Validate(IDataView validation, int batchSize)
+    {
+        _net.Eval();
+        try
+        {
+            int values = _shape.C * _shape.H * _shape.W;
+            return HeldOut.Mean(validation, BatchColumns, batchSize, _device, batch =>
+            {
+                var labels = _options.LabelColumn is { } col ? Labels.Check(batch[col], col, _options.NumClasses) : null;
+                return new Dictionary<string, double> { ["loss"] = Loss(batch[_options.InputColumn], labels, Reduction.Sum).Item() / values };
+            });
+        }
+        finally
+        {
+            _net.Train();
+        }
+    }
 
     public IReadOnlyDictionary<string, Tensor> GetState()
     {

@@ -50,12 +50,19 @@ public sealed class GanTrainer : IEstimator<GanTransformer>
     /// <inheritdoc />
     public GanTransformer Fit(IDataView input) => Fit(input, null);
 
-    /// <summary>Trains, reporting progress and honouring cancellation.</summary>
-    public GanTransformer Fit(IDataView train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken = default)
+    /// <summary>Trains, reporting progress and honouring cancellation (the same shape as every trainer's Fit).</summary>
+    /// <param name="train">Training images.</param>
+    /// <param name="validation">Optional held-out images: mean D(x) and D(G(z)) and the generator loss on held-out images ("d_real", "d_fake", "g_loss") at the end of each epoch.</param>
+    /// <param name="progress">Receives the losses and timing.</param>
+    /// <param name="cancellationToken">Stops within one step.</param>
+    public GanTransformer Fit(IDataView train, IDataView? validation, IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
         Engine.ManualSeed(unchecked((ulong)_seed));
         var shape = ImageShape(train.Schema, Options);
+        if (validation is not null && ImageShape(validation.Schema, Options) != shape)
+            throw new SchemaMismatchException(Options.InputColumn, $"{train.Schema[Options.InputColumn].Type} (as in the training data)", validation.Schema[Options.InputColumn].Type, validation.Schema);
         int? classes = Options.LabelColumn is null ? null : Options.NumClasses;
         var g = new DcganGenerator(Options.LatentDim, shape.C, shape.H, shape.W, Options.GeneratorChannels, classes);
         using var d = new DcganDiscriminator(shape.C, shape.H, shape.W, Options.DiscriminatorChannels, classes);
@@ -64,7 +71,7 @@ public sealed class GanTrainer : IEstimator<GanTransformer>
             g.To(_context.Device);
             d.To(_context.Device);
             using var task = new GanTrainingTask(g, d, Options, _context.Device);
-            var result = new TrainingLoop(_context, _seed).Run(task, train, null, Options.Loop, progress, cancellationToken);
+            var result = new TrainingLoop(_context, _seed).Run(task, train, validation, Options.Loop, progress, cancellationToken);
             var summary = FamilyFiles.Summary(result, _seed, train, Options.InputColumn);
             return new GanTransformer(_context, g, Options, shape, summary);
         }

@@ -76,7 +76,35 @@ internal sealed class GanTrainingTask : ITrainingTask, IDisposable
         _g.Train();
     }
 
-    public IReadOnlyDictionary<string, double>? Validate(IDataView validation, int batchSize) => null;
+    /// <summary>On held-out real images: mean D(x) ("d_real"), and for as many generated images mean
+    /// D(G(z)) ("d_fake") and the generator's loss ("g_loss"). Both networks in evaluation mode.</summary>
+    public IReadOnlyDictionary<string, double>? Validate(IDataView validation, int batchSize)
+    {
+        _g.Eval();
+        _d.Eval();
+        try
+        {
+            return HeldOut.Mean(validation, BatchColumns, batchSize, _device, batch =>
+            {
+                var labels = _options.LabelColumn is { } col ? Labels.Check(batch[col], col, _options.NumClasses) : null;
+                int n = batch.Count;
+                var dReal = _d.Forward(batch[_options.InputColumn], labels);
+                var dFake = _d.Forward(_g.Forward(Tensor.Randn([n, _options.LatentDim], device: _device), labels), labels);
+                var gLoss = F.BinaryCrossEntropyWithLogits(dFake, Tensor.Ones([n], device: _device), reduction: Reduction.Sum);
+                return new Dictionary<string, double>
+                {
+                    ["d_real"] = dReal.Sigmoid().Sum().Item(),
+                    ["d_fake"] = dFake.Sigmoid().Sum().Item(),
+                    ["g_loss"] = gLoss.Item(),
+                };
+            });
+        }
+        finally
+        {
+            _g.Train();
+            _d.Train();
+        }
+    }
 
     public IReadOnlyDictionary<string, Tensor> GetState()
     {

@@ -29,7 +29,7 @@ public sealed class OverfitDiffusionFixture : IDisposable
             UNet = UNetOptions.Nano with { BaseChannels = 16 },
         };
         Losses = [];
-        Model = ctx.Generative().Trainers.Diffusion(Options).Fit(repeated, new Recorder(Losses));
+        Model = ctx.Generative().Trainers.Diffusion(Options).Fit(repeated, null, new Recorder(Losses));
         Context = ctx;
     }
 
@@ -136,6 +136,28 @@ public class DiffusionTests(OverfitDiffusionFixture fixture) : IClassFixture<Ove
         {
             File.Delete(path);
         }
+    }
+
+    [Fact]
+    public void Validation_ReportsHeldOutLoss_WithoutChangingTraining()
+    {
+        IDataView Data(MLContext ctx) => ctx.Transforms.ScaleImagePixels("Image", scale: PixelScale.MinusOneToOne)
+            .Fit(ctx.Data.LoadFromIdx("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"))
+            .Transform(ctx.Data.TakeRows(ctx.Data.LoadFromIdx("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"), 64));
+        var options = DiffusionOptions.Nano with { MaxSteps = 2, BatchSize = 32, Seed = 4 };
+        float[] Weights(DiffusionTransformer m) => m.GenerateFromNoise(Tensor.Ones(1, 1, 28, 28)).ToArray<float>();
+        var ctx = Cpu.Context(1);
+        var reports = new List<TrainingProgress>();
+        using var withValidation = ctx.Generative().Trainers.Diffusion(options).Fit(Data(ctx), ctx.Data.TakeRows(Data(ctx), 16), new SyncProgress(reports.Add));
+        using var without = ctx.Generative().Trainers.Diffusion(options).Fit(Data(ctx));
+        var loss = Assert.Single(reports, r => r.ValidationMetrics is not null).ValidationMetrics!["loss"];
+        Assert.InRange(loss, 0.01, 10);
+        Assert.Equal(Weights(without), Weights(withValidation)); // validation draws noise from its own seed
+    }
+
+    private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
     }
 
     [Fact]
