@@ -1,6 +1,6 @@
 // C# side of bench/run_families_bench.py (PyTorch side: bench/families_bench.py). JSON lines out.
 //   FamiliesBench vae --epochs N                      MLP VAE 784-400-20, batch 128, Adam 1e-3: test loss/image, s/epoch
-//   FamiliesBench gan --epochs N --samples FILE       DCGAN (GanOptions.Small), ms/step; writes generated samples
+//   FamiliesBench gan --epochs N --samples FILE [--seed N]  DCGAN (GanOptions.Small), ms/step; writes generated samples
 //   FamiliesBench diffusion --steps N --batch B --count N --samples FILE
 //                                                     U-Net (DiffusionOptions.Small), ms/step; DDIM-50 ms/image; writes samples
 //   FamiliesBench classifier --out FILE               trains the feature classifier once
@@ -55,7 +55,8 @@ switch (args[0])
         int epochs = int.Parse(Arg("--epochs", "1"), CultureInfo.InvariantCulture);
         var data = Load("train", PixelScale.MinusOneToOne);
         var clock = Stopwatch.StartNew();
-        using var gan = ctx.Generative().Trainers.Gan(GanOptions.Small with { Epochs = epochs, ReportEveryNSteps = 1000 }).Fit(data);
+        int seed = int.Parse(Arg("--seed", "0"), CultureInfo.InvariantCulture);
+        using var gan = ctx.Generative().Trainers.Gan(GanOptions.Small with { Epochs = epochs, ReportEveryNSteps = 1000, Seed = seed }).Fit(data);
         double ms = clock.Elapsed.TotalMilliseconds / gan.Training.Steps;
         using var scope = DisposeScope.Enter();
         SafeTensors.Save(Arg("--samples", "cs-samples.safetensors"), new Dictionary<string, Tensor> { ["images"] = gan.Generate(2000, seed: 1) });

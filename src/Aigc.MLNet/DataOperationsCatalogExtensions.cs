@@ -42,6 +42,20 @@ public static class DataOperationsCatalogExtensions
         return ImageFolder.Load(root);
     }
 
+    /// <summary>The image files in class sub-folders (<c>root/CLASS/FILE</c>) without decoding them:
+    /// "Path" and "Label" (a key whose key values are the folder names), for ML.NET's
+    /// <c>mlContext.Transforms.LoadImages(outputColumn, imageFolder: null, inputColumnName: "Path")</c>.</summary>
+    /// <param name="catalog">ML.NET's data catalog.</param>
+    /// <param name="root">The folder holding one sub-folder per class.</param>
+    /// <param name="patterns">File patterns; default PNG, JPEG and BMP.</param>
+    /// <exception cref="DirectoryNotFoundException">No such folder.</exception>
+    /// <exception cref="InvalidDataException">No matching files in any class folder.</exception>
+    public static IDataView LoadImagePaths(this DataOperationsCatalog catalog, string root, IReadOnlyList<string>? patterns = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return ImageFolder.Paths(root, patterns ?? ["*.png", "*.jpg", "*.jpeg", "*.bmp"]);
+    }
+
     /// <summary>A text corpus (a file or a folder) cut into documents: "Text" and "Source" columns.</summary>
     /// <exception cref="InvalidDataException">A file is not UTF-8 (exclude it with <see cref="TextCorpusOptions.Exclude"/>).</exception>
     public static IDataView LoadTextCorpus(this DataOperationsCatalog catalog, string path, TextCorpusOptions? options = null)

@@ -67,6 +67,36 @@ public class ImageAnalyticsTests : IDisposable
     }
 
     [Fact]
+    public void LoadImagePaths_FeedsMLNetsLoadImages_WithFolderLabels()
+    {
+        var ml = Cpu.Context(3);
+        var (_, pixels) = WritePngs(ml, 6);
+        foreach (var (cls, i) in new[] { ("shirt", 0), ("shirt", 1), ("boot", 2), ("boot", 3), ("bag", 4), ("bag", 5) })
+        {
+            Directory.CreateDirectory(Path.Combine(_dir, "classes", cls));
+            File.Move(Path.Combine(_dir, $"{i}.png"), Path.Combine(_dir, "classes", cls, $"{i}.png"));
+        }
+        var paths = ml.Data.LoadImagePaths(Path.Combine(_dir, "classes"));
+        Assert.Equal(new KeyDataViewType(typeof(uint), 3), paths.Schema["Label"].Type);
+        var pipeline = ml.Transforms.LoadImages("Picture", imageFolder: null, inputColumnName: "Path")
+            .Append(ml.Transforms.ResizeImages("Picture", 28, 28))
+            .Append(ml.Transforms.ExtractPixels("Image", "Picture", ImagePixelExtractingEstimator.ColorBits.Red, scaleImage: 1 / 255f));
+        var images = pipeline.Fit(paths).Transform(paths);
+        // Folders in ordinal order: bag (key 1), boot (2), shirt (3); files in order within each.
+        var keys = new List<uint>();
+        using (var cursor = images.GetRowCursor([images.Schema["Label"]]))
+        {
+            var get = cursor.GetGetter<uint>(images.Schema["Label"]);
+            uint k = 0;
+            while (cursor.MoveNext()) { get(ref k); keys.Add(k); }
+        }
+        Assert.Equal([1u, 1, 2, 2, 3, 3], keys);
+        var read = TestData.Floats(images, "Image");
+        Assert.Equal(pixels[4].Select(p => p / 255f), read[0], (a, b) => Math.Abs(a - b) < 1e-6f); // bag/4.png comes first
+        Assert.Throws<DirectoryNotFoundException>(() => ml.Data.LoadImagePaths(Path.Combine(_dir, "none")));
+    }
+
+    [Fact]
     public void GeneratedImagesInMinusOneToOne_BecomeMLImages_WithScaleAndOffset()
     {
         var ml = Cpu.Context(2);

@@ -1,3 +1,4 @@
+using Aigc.MLNet.Gan;
 using Aigc.MLNet.ModelFiles;
 using Aigc.MLNet.Pipeline;
 using Aigc.MLNet.Transforms;
@@ -34,9 +35,12 @@ public class MLNetIntegrationTests : IDisposable
         var ml = Cpu.Context(1);
         var raw = SchemaShapes.Of(ml.Data.LoadFromIdx(Images, Labels).Schema);
         var vae = ml.Generative().Trainers.Vae(VaeOptions.Nano);
-        var mistyped = Assert.Throws<SchemaMismatchException>(() => vae.GetOutputSchema(raw));
+        var text = SchemaShapes.Of(TestData.View([("Image", TextDataViewType.Instance, new[] { "x" })]).Schema);
+        var mistyped = Assert.Throws<SchemaMismatchException>(() => vae.GetOutputSchema(text));
         Assert.Equal("Image", mistyped.Column);
-        Assert.Contains("got Vector<Byte> (fixed size)", mistyped.Message);
+        Assert.Contains("expected an image vector of Single in [0, 1] or of Byte pixels", mistyped.Message);
+        Assert.Contains("got String", mistyped.Message);
+        Assert.Contains(vae.GetOutputSchema(raw), c => c.Name == "Mu"); // Byte pixels are accepted and scaled
         var missing = Assert.Throws<SchemaMismatchException>(() => ml.Generative().Trainers.Vae(inputColumn: "Pixels").GetOutputSchema(raw));
         Assert.Contains("column 'Pixels'", missing.Message);
         Assert.Contains("the input has: Image: Vector<Byte> (fixed size), Label: Key<UInt32>", missing.Message);
@@ -172,6 +176,23 @@ public class MLNetIntegrationTests : IDisposable
         Assert.True(options.ContainsKey("architecture"));
         foreach (var run in new[] { "checkpointPath", "epochs", "maxSteps", "batchSize", "learningRate", "seed", "resumeFromCheckpoint" })
             Assert.False(options.ContainsKey(run), $"the model file holds the run setting '{run}'");
+    }
+
+    [Fact]
+    public void BytePixels_AreScaledByTheModel_AsScaleImagePixelsWouldScaleThem()
+    {
+        var ml = Cpu.Context(1);
+        var raw = ml.Data.Cache(ml.Data.TakeRows(ml.Data.LoadFromIdx(Images), 128));
+        var scaled = ml.Transforms.ScaleImagePixels("Image").Fit(raw).Transform(raw);
+        var options = VaeOptions.Nano with { MaxSteps = 3, Seed = 3 };
+        using var fromBytes = ml.Generative().Trainers.Vae(options).Fit(raw);
+        using var fromSingles = ml.Generative().Trainers.Vae(options).Fit(scaled);
+        using (var a = fromBytes.Sample(4, seed: 1))
+        using (var b = fromSingles.Sample(4, seed: 1))
+            Assert.Equal(b.ToArray<float>(), a.ToArray<float>());
+        Assert.Equal(TestData.Floats(fromSingles.Transform(scaled), "Mu"), TestData.Floats(fromBytes.Transform(raw), "Mu"));
+        var shape = ml.Generative().Trainers.Gan(GanOptions.Nano).GetOutputSchema(SchemaShapes.Of(raw.Schema));
+        Assert.Contains(shape, c => c.Name == GanTransformer.OutputColumn);
     }
 
     [Fact]

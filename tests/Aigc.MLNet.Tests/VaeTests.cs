@@ -127,8 +127,9 @@ public class VaeTests : IDisposable
         var ctx = Cpu.Context(5);
         var raw = ctx.Data.LoadFromIdx("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz");
         var trainer = ctx.Generative().Trainers.Vae(VaeOptions.Nano);
-        var e = Assert.Throws<SchemaMismatchException>(() => trainer.Fit(raw)); // bytes, not scaled floats
-        Assert.Contains("expected an image vector of Single", e.Message);
+        var text = TestData.View([("Image", TextDataViewType.Instance, new[] { "not an image" })]);
+        var e = Assert.Throws<SchemaMismatchException>(() => trainer.Fit(text));
+        Assert.Contains("expected an image vector of Single in [0, 1] or of Byte pixels", e.Message);
         var odd = TestData.View([("Image", new VectorDataViewType(NumberDataViewType.Single, 1, 30, 30), new[] { new float[900] })]);
         Assert.Contains("divisible by 4", Assert.Throws<SchemaMismatchException>(() => ctx.Generative().Trainers.Vae(VaeOptions.Nano with { Architecture = VaeArchitecture.Conv }).Fit(odd)).Message);
         Assert.Equal("LatentDim", Assert.Throws<ArgumentOutOfRangeException>(() => ctx.Generative().Trainers.Vae(VaeOptions.Nano with { LatentDim = 0 })).ParamName);

@@ -2,13 +2,19 @@ using Aigc.MLNet.Classification;
 
 namespace Aigc.MLNet;
 
-/// <summary><c>ctx.Generative.Trainers.ImageClassifier(...)</c>.</summary>
+/// <summary><c>mlContext.Generative().Trainers.ImageClassifier(...)</c>.</summary>
 public static class ClassifierCatalogExtensions
 {
-    /// <summary>The small image classifier whose features the generation metrics use.</summary>
-    public static ImageClassifierTrainer ImageClassifier(this GenerativeCatalog.GenerativeTrainers trainers, ImageClassifierOptions? options = null)
+    /// <summary>The small image classifier whose features the generation metrics use, with the given options.</summary>
+    public static ImageClassifierTrainer ImageClassifier(this GenerativeCatalog.GenerativeTrainers trainers, ImageClassifierOptions options)
     {
         ArgumentNullException.ThrowIfNull(trainers);
-        return new ImageClassifierTrainer(trainers.Catalog, options ?? new ImageClassifierOptions());
+        ArgumentNullException.ThrowIfNull(options);
+        return new ImageClassifierTrainer(trainers.Catalog, options);
     }
+
+    /// <summary>The small image classifier with flat defaults (10 classes, 3 epochs, batch 128).</summary>
+    public static ImageClassifierTrainer ImageClassifier(this GenerativeCatalog.GenerativeTrainers trainers, string inputColumn = "Image",
+        string labelColumn = "Label", int numClasses = 10, int epochs = 3, int batchSize = 128) =>
+        trainers.ImageClassifier(new ImageClassifierOptions { InputColumn = inputColumn, LabelColumn = labelColumn, NumClasses = numClasses, Epochs = epochs, BatchSize = batchSize });
 }

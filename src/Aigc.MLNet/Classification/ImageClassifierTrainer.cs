@@ -29,19 +29,19 @@ public sealed class ImageClassifierTrainer : IEstimator<ImageClassifierTransform
     internal static (int C, int H, int W) ImageShape(DataViewSchema schema, ImageClassifierOptions o, bool needLabels)
     {
         var col = schema.Require(o.InputColumn, ExpectedImage,
-            t => Transforms.ImageShape.Of(t) is { } s && ((VectorDataViewType)t).ItemType == NumberDataViewType.Single && s.H % 4 == 0 && s.W % 4 == 0);
+            t => Transforms.ImageShape.IsModelInput(t, divisor: 4));
         if (needLabels) schema.Require(ColumnRequirement.Label(o.LabelColumn));
         var d = ((VectorDataViewType)col.Type).Dimensions;
         return (d[0], d[1], d[2]);
     }
 
-    private const string ExpectedImage = "an image vector of Single shaped (1 or 3, H, W), H and W divisible by 4";
+    private const string ExpectedImage = "an image vector of Single in [0, 1] or of Byte pixels, shaped (1 or 3, H, W), H and W divisible by 4";
 
     /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        ColumnRequirement.SingleVector(Options.InputColumn, ExpectedImage).Check(inputSchema);
+        ColumnRequirement.Image(Options.InputColumn, ExpectedImage).Check(inputSchema);
         ColumnRequirement.Label(Options.LabelColumn).Check(inputSchema);
         return SchemaShapes.Append(inputSchema, ImageClassifierTransformer.Outputs(Options));
     }
@@ -56,6 +56,8 @@ public sealed class ImageClassifierTrainer : IEstimator<ImageClassifierTransform
         ArgumentNullException.ThrowIfNull(train);
         Engine.ManualSeed(unchecked((ulong)_seed));
         var shape = ImageShape(train.Schema, Options, needLabels: true);
+        train = Transforms.ImageShape.AsSingle(train, Options.InputColumn, Transforms.PixelScale.ZeroToOne);
+        if (validation is not null) validation = Transforms.ImageShape.AsSingle(validation, Options.InputColumn, Transforms.PixelScale.ZeroToOne);
         var net = new FeatureCnn(shape.C, shape.H, shape.W, Options.FeatureDim, Options.NumClasses);
         try
         {

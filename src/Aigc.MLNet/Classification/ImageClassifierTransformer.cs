@@ -46,7 +46,7 @@ public sealed class ImageClassifierTransformer : BatchedTransformer, IDisposable
         var shape = ImageClassifierTrainer.ImageShape(input, Options, needLabels: false);
         if (shape != ImageShape)
             throw new SchemaMismatchException(Options.InputColumn, $"Vector<Single, {ImageShape.C}x{ImageShape.H}x{ImageShape.W}>", input[Options.InputColumn].Type, input);
-        return TensorMapping.Create(input, Options.InputColumn, Outputs(Options), _context.Device, (x, _) =>
+        return TensorMapping.Create(input, Options.InputColumn, Outputs(Options), _context.Device, Transforms.PixelScale.ZeroToOne, (x, _) =>
         {
             var features = _net.Features(x);
             return [_net.Classify(features).Softmax(1), features]; // the convolutions run once for both

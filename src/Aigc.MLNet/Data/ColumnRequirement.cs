@@ -18,6 +18,11 @@ internal sealed record ColumnRequirement(string Name, string Expected, Func<Data
         t => t is VectorDataViewType { IsKnownSize: true } v && v.ItemType == NumberDataViewType.Single,
         c => c.Kind == SchemaShape.Column.VectorKind.Vector && c.ItemType == NumberDataViewType.Single && !c.IsKey);
 
+    /// <summary>A fixed-size vector of Single or Byte: an image a model reads (Byte pixels are scaled by the model).</summary>
+    public static ColumnRequirement Image(string name, string expected) => new(name, expected,
+        t => t is VectorDataViewType { IsKnownSize: true } v && (v.ItemType == NumberDataViewType.Single || v.ItemType == NumberDataViewType.Byte),
+        c => c.Kind == SchemaShape.Column.VectorKind.Vector && (c.ItemType == NumberDataViewType.Single || c.ItemType == NumberDataViewType.Byte) && !c.IsKey);
+
     /// <summary>A fixed-size vector of Single with exactly <paramref name="size"/> values.</summary>
     public static ColumnRequirement SingleVector(string name, int size) => new(name, $"Vector<Single, {size}>",
         t => t is VectorDataViewType { IsKnownSize: true } v && v.ItemType == NumberDataViewType.Single && v.Size == size,

@@ -13,26 +13,49 @@ internal static class ImageFolder
 {
     public static IDataView Load(string root)
     {
-        if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"Image folder not found: {root}");
-        var classes = Directory.GetDirectories(root).Select(d => Path.GetFileName(d)!).Order(StringComparer.Ordinal).ToArray();
-        var files = classes.SelectMany((name, label) =>
-                Directory.EnumerateFiles(Path.Combine(root, name), "*.png", SearchOption.TopDirectoryOnly)
-                    .Order(StringComparer.Ordinal).Select(f => (Path: f, Key: (uint)label + 1)))
-            .ToArray();
-        if (files.Length == 0) throw new InvalidDataException($"{root}: no PNG files in class sub-folders (expected root/CLASS/*.png).");
+        var (classes, files) = Enumerate(root, ["*.png"], "PNG files");
         var first = PngDecoder.Load(files[0].Path);
         var shape = (first.Channels, first.Height, first.Width);
-        var keyType = new KeyDataViewType(typeof(uint), classes.Length);
-        var names = new Microsoft.ML.Data.VBuffer<ReadOnlyMemory<char>>(classes.Length, classes.Select(c => c.AsMemory()).ToArray());
-        var annotations = new DataViewSchema.Annotations.Builder();
-        annotations.Add("KeyValues", new VectorDataViewType(TextDataViewType.Instance, classes.Length),
-            (ref VBuffer<ReadOnlyMemory<char>> v) => names.CopyTo(ref v));
         return new IndexedDataView(files.Length, [
             IndexedColumn.Of("Image", new VectorDataViewType(NumberDataViewType.Byte, shape.Channels, shape.Height, shape.Width),
                 (long row, ref VBuffer<byte> v) => ValueCopy.ToVBuffer<byte>(Decode(files[row].Path, shape), ref v)),
-            IndexedColumn.Scalars("Label", keyType, files.Select(f => f.Key).ToArray()),
+            IndexedColumn.Scalars("Label", new KeyDataViewType(typeof(uint), classes.Length), files.Select(f => f.Key).ToArray()),
             IndexedColumn.Texts("Path", files.Select(f => f.Path).ToArray())],
-            new Dictionary<string, DataViewSchema.Annotations> { ["Label"] = annotations.ToAnnotations() });
+            new Dictionary<string, DataViewSchema.Annotations> { ["Label"] = ClassNames(classes) });
+    }
+
+    /// <summary>Only the files of every class folder ("Path", "Label"), for ML.NET's LoadImages to decode
+    /// (any format it reads: PNG, JPEG, BMP, ...).</summary>
+    public static IDataView Paths(string root, IReadOnlyList<string> patterns)
+    {
+        var (classes, files) = Enumerate(root, patterns, $"image files ({string.Join(", ", patterns)})");
+        return new IndexedDataView(files.Length, [
+            IndexedColumn.Texts("Path", files.Select(f => f.Path).ToArray()),
+            IndexedColumn.Scalars("Label", new KeyDataViewType(typeof(uint), classes.Length), files.Select(f => f.Key).ToArray())],
+            new Dictionary<string, DataViewSchema.Annotations> { ["Label"] = ClassNames(classes) });
+    }
+
+    // Class folders in ordinal order (label keys 1..K), files in ordinal order within each.
+    private static (string[] Classes, (string Path, uint Key)[] Files) Enumerate(string root, IReadOnlyList<string> patterns, string what)
+    {
+        if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"Image folder not found: {root}");
+        var classes = Directory.GetDirectories(root).Select(d => Path.GetFileName(d)!).Order(StringComparer.Ordinal).ToArray();
+        var files = classes.SelectMany((name, label) => patterns
+                .SelectMany(p => Directory.EnumerateFiles(Path.Combine(root, name), p, SearchOption.TopDirectoryOnly))
+                .Distinct().Order(StringComparer.Ordinal).Select(f => (Path: f, Key: (uint)label + 1)))
+            .ToArray();
+        if (files.Length == 0) throw new InvalidDataException($"{root}: no {what} in class sub-folders (expected root/CLASS/FILE).");
+        return (classes, files);
+    }
+
+    // The folder names as the label key's values, as ML.NET's MapValueToKey records them.
+    private static DataViewSchema.Annotations ClassNames(string[] classes)
+    {
+        var names = new VBuffer<ReadOnlyMemory<char>>(classes.Length, classes.Select(c => c.AsMemory()).ToArray());
+        var annotations = new DataViewSchema.Annotations.Builder();
+        annotations.Add("KeyValues", new VectorDataViewType(TextDataViewType.Instance, classes.Length),
+            (ref VBuffer<ReadOnlyMemory<char>> v) => names.CopyTo(ref v));
+        return annotations.ToAnnotations();
     }
 
     private static byte[] Decode(string path, (int C, int H, int W) shape)

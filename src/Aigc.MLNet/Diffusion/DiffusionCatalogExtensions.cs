@@ -2,7 +2,7 @@ using Aigc.MLNet.Diffusion;
 
 namespace Aigc.MLNet;
 
-/// <summary><c>ctx.Generative.Trainers.Diffusion(...)</c>.</summary>
+/// <summary><c>mlContext.Generative().Trainers.Diffusion(...)</c>.</summary>
 public static class DiffusionCatalogExtensions
 {
     /// <summary>A diffusion trainer with the given options (see <see cref="DiffusionOptions"/> for presets).</summary>

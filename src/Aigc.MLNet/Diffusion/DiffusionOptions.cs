@@ -65,7 +65,7 @@ public sealed record UNetOptions
 }
 
 /// <summary>
-/// Options of the diffusion trainer (<c>ctx.Generative.Trainers.Diffusion</c>): a U-Net trained to
+/// Options of the diffusion trainer (<c>mlContext.Generative().Trainers.Diffusion</c>): a U-Net trained to
 /// denoise images at uniformly drawn steps of a fixed noise schedule with the MSE loss, Adam,
 /// gradient clipping and an exponential moving average of the weights, which sampling uses.
 /// </summary>

@@ -8,7 +8,7 @@ using Aigc.MLNet.Training;
 namespace Aigc.MLNet.Diffusion;
 
 /// <summary>Trains a denoising diffusion model on an image column
-/// (<c>ctx.Generative.Trainers.Diffusion(...)</c>); with a label column, a class-conditional one that
+/// (<c>mlContext.Generative().Trainers.Diffusion(...)</c>); with a label column, a class-conditional one that
 /// supports classifier-free guidance. Progress reports carry "loss" (the denoising MSE).</summary>
 public sealed class DiffusionTrainer : IEstimator<DiffusionTransformer>
 {
@@ -31,20 +31,20 @@ public sealed class DiffusionTrainer : IEstimator<DiffusionTransformer>
     {
         int factor = 1 << (options.UNet.ChannelMultipliers.Count - 1);
         var col = schema.Require(options.InputColumn, ExpectedImage(options),
-            t => Transforms.ImageShape.Of(t) is { } s && ((VectorDataViewType)t).ItemType == NumberDataViewType.Single && s.H % factor == 0 && s.W % factor == 0);
+            t => Transforms.ImageShape.IsModelInput(t, factor));
         if (options.LabelColumn is { } label) schema.Require(ColumnRequirement.Label(label));
         var d = ((VectorDataViewType)col.Type).Dimensions;
         return (d[0], d[1], d[2]);
     }
 
     private static string ExpectedImage(DiffusionOptions options) =>
-        $"an image vector of Single in [-1, 1] shaped (1 or 3, H, W), H and W divisible by {1 << (options.UNet.ChannelMultipliers.Count - 1)}";
+        $"an image vector of Single in [-1, 1] or of Byte pixels, shaped (1 or 3, H, W), H and W divisible by {1 << (options.UNet.ChannelMultipliers.Count - 1)}";
 
     /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        ColumnRequirement.SingleVector(Options.InputColumn, ExpectedImage(Options)).Check(inputSchema);
+        ColumnRequirement.Image(Options.InputColumn, ExpectedImage(Options)).Check(inputSchema);
         if (Options.LabelColumn is { } label) ColumnRequirement.Label(label).Check(inputSchema);
         return SchemaShapes.Append(inputSchema, DiffusionTransformer.Outputs((1, 1, 1)));
     }
@@ -65,6 +65,8 @@ public sealed class DiffusionTrainer : IEstimator<DiffusionTransformer>
         var shape = ImageShape(train.Schema, Options);
         if (validation is not null && ImageShape(validation.Schema, Options) != shape)
             throw new SchemaMismatchException(Options.InputColumn, $"{train.Schema[Options.InputColumn].Type} (as in the training data)", validation.Schema[Options.InputColumn].Type, validation.Schema);
+        train = Transforms.ImageShape.AsSingle(train, Options.InputColumn, Transforms.PixelScale.MinusOneToOne);
+        if (validation is not null) validation = Transforms.ImageShape.AsSingle(validation, Options.InputColumn, Transforms.PixelScale.MinusOneToOne);
         int? classes = Options.LabelColumn is null ? null : Options.NumClasses;
         var schedule = NoiseSchedule.For(Options);
         using var net = new UNet(Options.UNet, shape.C, shape.H, shape.W, classes);

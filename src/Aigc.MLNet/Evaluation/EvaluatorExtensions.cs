@@ -7,7 +7,7 @@ using Aigc.Torch;
 
 namespace Aigc.MLNet.Evaluation;
 
-/// <summary>Evaluators on <c>ctx.Generative.Evaluators</c>; model families add theirs beside these.</summary>
+/// <summary>Evaluators on <c>mlContext.Generative().Evaluators</c>; model families add theirs beside these.</summary>
 public static class EvaluatorExtensions
 {
     /// <summary>MSE, PSNR and SSIM between an image column and its reconstruction.</summary>

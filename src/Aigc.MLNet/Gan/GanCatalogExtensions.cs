@@ -2,7 +2,7 @@ using Aigc.MLNet.Gan;
 
 namespace Aigc.MLNet;
 
-/// <summary><c>ctx.Generative.Trainers.Gan(...)</c>.</summary>
+/// <summary><c>mlContext.Generative().Trainers.Gan(...)</c>.</summary>
 public static class GanCatalogExtensions
 {
     /// <summary>A DCGAN trainer with the given options (see <see cref="GanOptions"/> for presets).</summary>

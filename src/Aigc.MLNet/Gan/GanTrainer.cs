@@ -7,7 +7,7 @@ using Aigc.MLNet.Training;
 
 namespace Aigc.MLNet.Gan;
 
-/// <summary>Trains a DCGAN on an image column (<c>ctx.Generative.Trainers.Gan(...)</c>); with a label
+/// <summary>Trains a DCGAN on an image column (<c>mlContext.Generative().Trainers.Gan(...)</c>); with a label
 /// column, a class-conditional one. Progress reports carry d_loss, g_loss, d_real = mean D(x) and
 /// d_fake = mean D(G(z)).</summary>
 public sealed class GanTrainer : IEstimator<GanTransformer>
@@ -30,19 +30,19 @@ public sealed class GanTrainer : IEstimator<GanTransformer>
     internal static (int C, int H, int W) ImageShape(DataViewSchema schema, GanOptions options)
     {
         var col = schema.Require(options.InputColumn, ExpectedImage,
-            t => Transforms.ImageShape.Of(t) is { } s && ((VectorDataViewType)t).ItemType == NumberDataViewType.Single && s.H % 4 == 0 && s.W % 4 == 0);
+            t => Transforms.ImageShape.IsModelInput(t, divisor: 4));
         if (options.LabelColumn is { } label) schema.Require(ColumnRequirement.Label(label));
         var d = ((VectorDataViewType)col.Type).Dimensions;
         return (d[0], d[1], d[2]);
     }
 
-    private const string ExpectedImage = "an image vector of Single in [-1, 1] shaped (1 or 3, H, W), H and W divisible by 4";
+    private const string ExpectedImage = "an image vector of Single in [-1, 1] or of Byte pixels, shaped (1 or 3, H, W), H and W divisible by 4";
 
     /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        ColumnRequirement.SingleVector(Options.InputColumn, ExpectedImage).Check(inputSchema);
+        ColumnRequirement.Image(Options.InputColumn, ExpectedImage).Check(inputSchema);
         if (Options.LabelColumn is { } label) ColumnRequirement.Label(label).Check(inputSchema);
         return SchemaShapes.Append(inputSchema, GanTransformer.Outputs((1, 1, 1)));
     }
@@ -63,6 +63,8 @@ public sealed class GanTrainer : IEstimator<GanTransformer>
         var shape = ImageShape(train.Schema, Options);
         if (validation is not null && ImageShape(validation.Schema, Options) != shape)
             throw new SchemaMismatchException(Options.InputColumn, $"{train.Schema[Options.InputColumn].Type} (as in the training data)", validation.Schema[Options.InputColumn].Type, validation.Schema);
+        train = Transforms.ImageShape.AsSingle(train, Options.InputColumn, Transforms.PixelScale.MinusOneToOne);
+        if (validation is not null) validation = Transforms.ImageShape.AsSingle(validation, Options.InputColumn, Transforms.PixelScale.MinusOneToOne);
         int? classes = Options.LabelColumn is null ? null : Options.NumClasses;
         var g = new DcganGenerator(Options.LatentDim, shape.C, shape.H, shape.W, Options.GeneratorChannels, classes);
         using var d = new DcganDiscriminator(shape.C, shape.H, shape.W, Options.DiscriminatorChannels, classes);

@@ -5,7 +5,7 @@ using Aigc.MLNet.LanguageModels;
 
 namespace Aigc.MLNet;
 
-/// <summary><c>ctx.Generative.Trainers.CausalLM(...)</c>.</summary>
+/// <summary><c>mlContext.Generative().Trainers.CausalLM(...)</c>.</summary>
 public static class CausalLMCatalogExtensions
 {
     /// <summary>A causal language-model trainer with the given options (GPT "baby" by default).</summary>
@@ -21,7 +21,7 @@ public static class CausalLMCatalogExtensions
         trainers.CausalLM(new CausalLMOptions { TextColumn = textColumn, Architecture = architecture, MaxSteps = maxSteps });
 }
 
-/// <summary><c>ctx.Generative.Evaluators.EvaluatePerplexity(...)</c>.</summary>
+/// <summary><c>mlContext.Generative().Evaluators.EvaluatePerplexity(...)</c>.</summary>
 public static class LanguageModelEvaluatorExtensions
 {
     /// <summary>Perplexity of <paramref name="model"/> on the documents of a text column (see

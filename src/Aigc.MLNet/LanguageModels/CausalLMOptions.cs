@@ -90,7 +90,7 @@ public sealed record LstmOptions
 }
 
 /// <summary>
-/// Options of the causal language-model trainer (<c>ctx.Generative.Trainers.CausalLM</c>). Training
+/// Options of the causal language-model trainer (<c>mlContext.Generative().Trainers.CausalLM</c>). Training
 /// follows nanoGPT: random windows of <see cref="TrainingContextLength"/> + 1 tokens from the
 /// tokenised corpus, next-token cross-entropy, AdamW (weight decay on matrices only), linear warmup
 /// then cosine decay, gradient clipping, and bf16 autocast on CUDA.

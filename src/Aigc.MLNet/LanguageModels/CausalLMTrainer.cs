@@ -10,7 +10,7 @@ using Aigc.Torch;
 namespace Aigc.MLNet.LanguageModels;
 
 /// <summary>
-/// Trains a causal language model on a text column (<c>ctx.Generative.Trainers.CausalLM(...)</c>):
+/// Trains a causal language model on a text column (<c>mlContext.Generative().Trainers.CausalLM(...)</c>):
 /// builds or takes a tokenizer, tokenises the documents into one stream, and trains a GPT or LSTM on
 /// random windows of it through the shared training loop. The result maps a prompt column to a
 /// completion column and generates text directly.

@@ -22,7 +22,7 @@ public sealed record PerplexityMetrics(double Loss, double Perplexity, long Toke
 /// generated from the prompt column with <see cref="CausalLMOptions.Generation"/> (seeded with the
 /// context's seed when those options have none, so every read gives the same text); directly it
 /// generates (one prompt, a batch, or a stream) and scores perplexity. Saved with
-/// <c>ctx.Model.Save</c> as family "causal-lm", tokenizer included.
+/// <c>mlContext.Model.SaveGenerative</c> as family "causal-lm", tokenizer included.
 /// </summary>
 public sealed class CausalLMTransformer : BatchedTransformer, IDisposable
 {

@@ -55,18 +55,32 @@ internal sealed class RowBatch
     /// <summary>The row id of a slot.</summary>
     public DataViewRowId Id(int slot) => _ids[slot];
 
-    /// <summary>A fixed-size Single vector column as a (rows, dims...) tensor on <paramref name="device"/>.</summary>
-    public Tensor Floats(string column, Device device)
+    /// <summary>A fixed-size Single vector column as a (rows, dims...) tensor on <paramref name="device"/>;
+    /// a Byte column (pixels) is scaled to <paramref name="byteScale"/>.</summary>
+    public Tensor Floats(string column, Device device, Transforms.PixelScale byteScale = Transforms.PixelScale.ZeroToOne)
     {
         var col = _schema[column];
         var type = (VectorDataViewType)col.Type;
-        var values = (VBuffer<float>[])_buffers[col.Index].Values;
         var flat = new float[Count * type.Size];
-        for (int i = 0; i < Count; i++)
+        if (_buffers[col.Index].Values is VBuffer<byte>[] bytes)
         {
-            if (values[i].Length != type.Size)
-                throw new InvalidDataException($"Column '{column}' should hold {type.Size} values per row ({type}); a row has {values[i].Length}.");
-            ValueCopy.ToDense(values[i], flat.AsSpan(i * type.Size, type.Size));
+            var pixels = new byte[type.Size];
+            var (factor, offset) = byteScale == Transforms.PixelScale.ZeroToOne ? (1 / 255f, 0f) : (1 / 127.5f, -1f);
+            for (int i = 0; i < Count; i++)
+            {
+                Vector<byte>(column, i, pixels);
+                for (int k = 0; k < pixels.Length; k++) flat[i * type.Size + k] = pixels[k] * factor + offset;
+            }
+        }
+        else
+        {
+            var values = (VBuffer<float>[])_buffers[col.Index].Values;
+            for (int i = 0; i < Count; i++)
+            {
+                if (values[i].Length != type.Size)
+                    throw new InvalidDataException($"Column '{column}' should hold {type.Size} values per row ({type}); a row has {values[i].Length}.");
+                ValueCopy.ToDense(values[i], flat.AsSpan(i * type.Size, type.Size));
+            }
         }
         return Tensor.FromArray(flat, [Count, .. type.Dimensions.Select(d => (long)d)]).To(device);
     }

@@ -25,6 +25,21 @@ internal static class ImageShape
 
     /// <summary>The Single image vector type of a shape.</summary>
     public static VectorDataViewType SingleType((int C, int H, int W) s) => new(NumberDataViewType.Single, s.C, s.H, s.W);
+
+    /// <summary>True for an image of Single values or of Byte pixels (which models scale into their own range)
+    /// whose height and width are divisible by <paramref name="divisor"/>.</summary>
+    public static bool IsModelInput(DataViewType type, int divisor = 1) =>
+        Of(type) is { } s && IsSingleOrByte(type) && s.H % divisor == 0 && s.W % divisor == 0;
+
+    /// <summary>True for a vector of Byte pixels.</summary>
+    public static bool IsBytes(DataViewType type) => type is VectorDataViewType { ItemType: var item } && item == NumberDataViewType.Byte;
+
+    /// <summary>The view with a Byte image column scaled to Single in the model's range (unchanged when already Single).</summary>
+    public static IDataView AsSingle(IDataView data, string column, PixelScale scale) =>
+        IsBytes(data.Schema[column].Type) ? new PixelScalingTransformer(column, column, scale).Transform(data) : data;
+
+    private static bool IsSingleOrByte(DataViewType type) =>
+        type is VectorDataViewType { ItemType: var item } && (item == NumberDataViewType.Single || item == NumberDataViewType.Byte);
 }
 
 /// <summary>
@@ -89,19 +104,10 @@ public sealed class PixelScalingTransformer : BatchedTransformer
     {
         var column = input.Require(Requirement);
         var type = ImageShape.SingleType(ImageShape.Of(column.Type)!.Value);
-        float factor = Scale == PixelScale.ZeroToOne ? 1 / 255f : 1 / 127.5f, offset = Scale == PixelScale.ZeroToOne ? 0 : -1;
         return new BatchMapping(input, [InputColumn], [(OutputColumn, type)], batchSize: 64, batch =>
         {
-            var values = new VBuffer<float>[batch.Count];
-            var pixels = new byte[type.Size];
-            for (int i = 0; i < batch.Count; i++)
-            {
-                batch.Vector<byte>(InputColumn, i, pixels);
-                var result = new float[pixels.Length];
-                for (int k = 0; k < pixels.Length; k++) result[k] = pixels[k] * factor + offset;
-                values[i] = new VBuffer<float>(result.Length, result);
-            }
-            return [values];
+            using var scope = Aigc.Torch.DisposeScope.Enter();
+            return [RowBatch.VectorRows(batch.Floats(InputColumn, Aigc.Torch.Device.Cpu, Scale))];
         });
     }
 }

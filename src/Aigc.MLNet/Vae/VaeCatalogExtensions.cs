@@ -2,7 +2,7 @@ using Aigc.MLNet.Vae;
 
 namespace Aigc.MLNet;
 
-/// <summary><c>ctx.Generative.Trainers.Vae(...)</c>.</summary>
+/// <summary><c>mlContext.Generative().Trainers.Vae(...)</c>.</summary>
 public static class VaeCatalogExtensions
 {
     /// <summary>A VAE trainer with the given options (see <see cref="VaeOptions"/> for presets).</summary>

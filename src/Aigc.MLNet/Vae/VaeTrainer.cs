@@ -8,7 +8,7 @@ using Aigc.MLNet.Training;
 namespace Aigc.MLNet.Vae;
 
 /// <summary>
-/// Trains a variational autoencoder on an image column (<c>ctx.Generative.Trainers.Vae(...)</c>).
+/// Trains a variational autoencoder on an image column (<c>mlContext.Generative().Trainers.Vae(...)</c>).
 /// Input: Single pixels in [0, 1] shaped (1 or 3, H, W) — e.g. after <c>ScaleImagePixels</c>.
 /// </summary>
 public sealed class VaeTrainer : IEstimator<VaeTransformer>
@@ -28,12 +28,12 @@ public sealed class VaeTrainer : IEstimator<VaeTransformer>
     /// <summary>The options.</summary>
     public VaeOptions Options { get; }
 
-    private const string ExpectedImage = "an image vector of Single shaped (1 or 3, height, width)";
+    private const string ExpectedImage = "an image vector of Single in [0, 1] or of Byte pixels, shaped (1 or 3, height, width)";
 
     internal static (int C, int H, int W) ImageShape(DataViewSchema schema, VaeOptions options)
     {
         var col = schema.Require(options.InputColumn, ExpectedImage,
-            t => Transforms.ImageShape.Of(t) is not null && ((VectorDataViewType)t).ItemType == NumberDataViewType.Single);
+            t => Transforms.ImageShape.IsModelInput(t));
         var d = ((VectorDataViewType)col.Type).Dimensions;
         if (options.Architecture == VaeArchitecture.Conv && (d[1] % 4 != 0 || d[2] % 4 != 0))
             throw new SchemaMismatchException(options.InputColumn, "an image whose height and width are divisible by 4 (convolutional VAE)", col.Type, schema);
@@ -44,7 +44,7 @@ public sealed class VaeTrainer : IEstimator<VaeTransformer>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        ColumnRequirement.SingleVector(Options.InputColumn, ExpectedImage).Check(inputSchema);
+        ColumnRequirement.Image(Options.InputColumn, ExpectedImage).Check(inputSchema);
         return SchemaShapes.Append(inputSchema, VaeTransformer.Outputs(Options, (1, 1, 1)));
     }
 
@@ -64,6 +64,8 @@ public sealed class VaeTrainer : IEstimator<VaeTransformer>
         var shape = ImageShape(train.Schema, Options);
         if (validation is not null && !ImageShape(validation.Schema, Options).Equals(shape))
             throw new SchemaMismatchException(Options.InputColumn, $"{train.Schema[Options.InputColumn].Type}", validation.Schema[Options.InputColumn].Type, validation.Schema);
+        train = Transforms.ImageShape.AsSingle(train, Options.InputColumn, Transforms.PixelScale.ZeroToOne);
+        if (validation is not null) validation = Transforms.ImageShape.AsSingle(validation, Options.InputColumn, Transforms.PixelScale.ZeroToOne);
         var model = VaeTransformer.CreateModule(Options, shape);
         try
         {

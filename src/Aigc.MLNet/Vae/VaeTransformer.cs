@@ -12,7 +12,7 @@ namespace Aigc.MLNet.Vae;
 /// <summary>
 /// A trained VAE. As a transformer it adds the reconstruction of the image column plus the latent
 /// mean and log-variance ("Mu", "LogVar"), computed in batches. Directly it encodes, decodes,
-/// reconstructs, samples from the prior and interpolates. Saved with <c>ctx.Model.Save</c> as family "vae".
+/// reconstructs, samples from the prior and interpolates. Saved with <c>mlContext.Model.SaveGenerative</c> as family "vae".
 /// </summary>
 public sealed class VaeTransformer : BatchedTransformer, IDisposable
 {
@@ -59,7 +59,7 @@ public sealed class VaeTransformer : BatchedTransformer, IDisposable
         if (shape != ImageShape)
             throw new SchemaMismatchException(Options.InputColumn, $"Vector<Single, {ImageShape.C}x{ImageShape.H}x{ImageShape.W}> (the shape this model was trained on)",
                 input[Options.InputColumn].Type, input);
-        return TensorMapping.Create(input, Options.InputColumn, Outputs(Options, ImageShape), _context.Device, (x, _) =>
+        return TensorMapping.Create(input, Options.InputColumn, Outputs(Options, ImageShape), _context.Device, Transforms.PixelScale.ZeroToOne, (x, _) =>
         {
             var (recon, mu, logVar) = _model.Forward(x, sample: false);
             return [recon, mu, logVar];
