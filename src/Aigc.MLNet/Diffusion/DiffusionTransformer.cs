@@ -61,25 +61,13 @@ public sealed class DiffusionTransformer : BatchedTransformer, IDisposable
     /// conditional model. Rows are sampled in batches of 64 with <see cref="DiffusionOptions.Sampling"/>.</summary>
     private protected override BatchMapping CreateMapping(DataViewSchema input)
     {
-        int size = ImageShape.C * ImageShape.H * ImageShape.W;
-        bool fromNoise = input.GetColumnOrNull(NoiseColumn) is not null;
-        var source = fromNoise ? ColumnRequirement.SingleVector(NoiseColumn, size)
-            : ColumnRequirement.Integer("Seed", $"an integer seed per row (or a '{NoiseColumn}' column of Single vectors)");
-        input.Require(source);
-        var sources = new List<string> { source.Name };
-        if (Options.LabelColumn is { } label)
-        {
-            input.Require(ColumnRequirement.Label(label));
-            sources.Add(label);
-        }
-        return new BatchMapping(input, sources, Outputs(ImageShape), batchSize: 64, batch =>
+        var noise = new SeededNoise(input, NoiseColumn, ImageShape.C * ImageShape.H * ImageShape.W, Options.LabelColumn);
+        return new BatchMapping(input, noise.Sources, Outputs(ImageShape), batchSize: 64, batch =>
         {
             using var noGrad = Engine.NoGrad();
             using var scope = DisposeScope.Enter();
-            var noise = fromNoise ? batch.Floats(NoiseColumn, _context.Device)
-                : Tensor.FromArray(batch.Integers("Seed").SelectMany(seed => Gaussian.Sample(size, unchecked((int)seed))).ToArray(), batch.Count, size).To(_context.Device);
-            var labels = Options.LabelColumn is { } l ? Tensor.FromArray(batch.Labels(l)).To(_context.Device) : null;
-            return [RowBatch.VectorRows(Run(noise.View(-1, ImageShape.C, ImageShape.H, ImageShape.W), labels, Options.Sampling, default))];
+            var x = noise.Noise(batch, _context.Device).View(-1, ImageShape.C, ImageShape.H, ImageShape.W);
+            return [RowBatch.VectorRows(Run(x, noise.Labels(batch, _context.Device), Options.Sampling, default))];
         });
     }
 

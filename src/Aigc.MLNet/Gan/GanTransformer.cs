@@ -55,25 +55,12 @@ public sealed class GanTransformer : BatchedTransformer, IDisposable
     /// conditional GAN.</summary>
     private protected override BatchMapping CreateMapping(DataViewSchema input)
     {
-        bool fromLatent = input.GetColumnOrNull("Latent") is not null;
-        var source = fromLatent ? ColumnRequirement.SingleVector("Latent", Options.LatentDim)
-            : ColumnRequirement.Integer("Seed", "an integer seed per row (or a 'Latent' column of Single vectors)");
-        input.Require(source);
-        var sources = new List<string> { source.Name };
-        if (Options.LabelColumn is { } label)
-        {
-            input.Require(ColumnRequirement.Label(label));
-            sources.Add(label);
-        }
-        return new BatchMapping(input, sources, Outputs(ImageShape), batchSize: 256, batch =>
+        var latents = new SeededNoise(input, "Latent", Options.LatentDim, Options.LabelColumn);
+        return new BatchMapping(input, latents.Sources, Outputs(ImageShape), batchSize: 256, batch =>
         {
             using var noGrad = Engine.NoGrad();
             using var scope = DisposeScope.Enter();
-            var z = fromLatent ? batch.Floats("Latent", _context.Device)
-                : Tensor.FromArray(batch.Integers("Seed").SelectMany(seed => Gaussian.Sample(Options.LatentDim, unchecked((int)seed))).ToArray(),
-                    batch.Count, Options.LatentDim).To(_context.Device);
-            var labels = Options.LabelColumn is { } l ? Tensor.FromArray(batch.Labels(l)).To(_context.Device) : null;
-            return [RowBatch.VectorRows(Run(z, labels))];
+            return [RowBatch.VectorRows(Run(latents.Noise(batch, _context.Device), latents.Labels(batch, _context.Device)))];
         });
     }
 
