@@ -119,8 +119,8 @@ public class MLNetIntegrationTests : IDisposable
     public void MLNetModelSave_OfAChainWithOurModel_ThrowsNamingSaveGenerative()
     {
         var ml = Cpu.Context(1);
-        var raw = ml.Data.TakeRows(ml.Data.LoadFromIdx(Images), 64);
-        using var model = ml.Transforms.ScaleImagePixels("Image").Append(ml.Generative().Trainers.Vae(VaeOptions.Nano with { MaxSteps = 1 })).Fit(raw);
+        var (raw, model) = TinyVaePipeline(ml, 64);
+        using var _ = model;
         var path = Path.Combine(_dir, "mlnet.zip");
         var e = Assert.ThrowsAny<Exception>(() => ml.Model.Save(model, raw.Schema, path));
         var all = string.Join(" | ", Flatten(e).Select(x => x.Message));
@@ -199,14 +199,21 @@ public class MLNetIntegrationTests : IDisposable
     public void PipelineFile_WithAPayloadMissing_IsAModelFileError()
     {
         var ml = Cpu.Context(1);
-        var raw = ml.Data.TakeRows(ml.Data.LoadFromIdx(Images), 32);
-        using var model = ml.Transforms.ScaleImagePixels("Image").Append(ml.Generative().Trainers.Vae(VaeOptions.Nano with { MaxSteps = 1 })).Fit(raw);
+        var (raw, model) = TinyVaePipeline(ml, 32);
+        using var _ = model;
         var path = Path.Combine(_dir, "broken.zip");
         ml.Model.SaveGenerative(model, raw.Schema, path);
         using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Update))
             zip.GetEntry("Aigc.MLNet/0.aigc")!.Delete();
         var e = Assert.Throws<ModelFileException>(() => ml.Model.LoadGenerative(path));
         Assert.Contains("entry 'Aigc.MLNet/0.aigc' is missing", e.Message);
+    }
+
+    /// <summary>Raw Fashion-MNIST rows and a one-step ScaleImagePixels → VAE pipeline fitted on them.</summary>
+    private static (IDataView Raw, TransformerChain<VaeTransformer> Model) TinyVaePipeline(MLContext ml, int rows)
+    {
+        var raw = ml.Data.TakeRows(ml.Data.LoadFromIdx(Images), rows);
+        return (raw, ml.Transforms.ScaleImagePixels("Image").Append(ml.Generative().Trainers.Vae(VaeOptions.Nano with { MaxSteps = 1 })).Fit(raw));
     }
 
     private static IEnumerable<Exception> Flatten(Exception e)

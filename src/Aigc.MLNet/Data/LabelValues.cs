@@ -42,9 +42,12 @@ internal static class LabelValues
             T value = default!;
             getter(ref value);
             long v = widen(value);
-            if (!isKey) return v;
-            if (v == 0) throw new InvalidDataException($"Label column '{column.Name}' has a missing key value at row {row.Position}; drop such rows (FilterRowsByMissingValues) before using them.");
-            return v - 1;
+            return isKey ? ToClass(v, column.Name, row.Position) : v;
         };
     }
+
+    /// <summary>The 0-based class of a 1-based key value.</summary>
+    /// <exception cref="InvalidDataException">The key is missing (0).</exception>
+    public static long ToClass(long key, string column, long row) => key != 0 ? key - 1
+        : throw new InvalidDataException($"Label column '{column}' has a missing key value at row {row}; drop such rows (FilterRowsByMissingValues) before using them.");
 }

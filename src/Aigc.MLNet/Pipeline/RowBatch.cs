@@ -103,12 +103,7 @@ internal sealed class RowBatch
         for (int i = 0; i < Count; i++)
         {
             long v = Convert.ToInt64(values.GetValue(i), System.Globalization.CultureInfo.InvariantCulture);
-            if (col.Type is KeyDataViewType)
-            {
-                if (v == 0) throw new InvalidDataException($"Label column '{column}' has a missing key value; drop such rows first.");
-                v--;
-            }
-            result[i] = v;
+            result[i] = col.Type is KeyDataViewType ? LabelValues.ToClass(v, column, i) : v;
         }
         return result;
     }
