@@ -148,12 +148,15 @@ internal static class TrainCommand
                 var architecture = arch switch { null or "gpt" => LanguageModelArchitecture.Gpt, "lstm" => LanguageModelArchitecture.Lstm, _ => throw new CliException($"--arch for a language model is gpt or lstm, not '{arch}'.") };
                 var tokenizer = r.GetValue(Tokenizer) switch { "char" => TokenizerKind.Char, "bpe" => TokenizerKind.Bpe, var t => throw new CliException($"--tokenizer is char or bpe, not '{t}'.") };
                 int context = r.GetValue(Context) ?? o.TrainingContextLength;
-                long maxSteps = steps ?? o.MaxSteps;
+                // --epochs alone trains whole passes; otherwise the step budget (the preset's by default) rules.
+                long? maxSteps = steps ?? (epochs is null ? o.MaxSteps : null);
                 o = o with
                 {
                     Architecture = architecture, TokenizerKind = tokenizer, BpeVocabularySize = r.GetValue(VocabularySize),
                     Gpt = o.Gpt with { ContextLength = Math.Max(o.Gpt.ContextLength, context) }, TrainingContextLength = context,
-                    MaxSteps = maxSteps, WarmupSteps = Math.Min(o.WarmupSteps, maxSteps / 10), ValidateEveryNSteps = Math.Max(1, maxSteps / 4),
+                    Epochs = epochs ?? o.Epochs, MaxSteps = maxSteps,
+                    WarmupSteps = maxSteps is { } m ? Math.Min(o.WarmupSteps, m / 10) : o.WarmupSteps,
+                    ValidateEveryNSteps = maxSteps is { } v ? Math.Max(1, v / 4) : 0,
                     BatchSize = batch ?? o.BatchSize, LearningRate = lr ?? o.LearningRate,
                     CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume,
                 };
@@ -171,7 +174,11 @@ internal static class TrainCommand
             default:
             {
                 var o = new ImageClassifierOptions();
-                o = o with { Epochs = epochs ?? 2, MaxSteps = steps, BatchSize = batch ?? o.BatchSize, LearningRate = lr ?? o.LearningRate };
+                o = o with
+                {
+                    Epochs = epochs ?? 2, MaxSteps = steps, BatchSize = batch ?? o.BatchSize, LearningRate = lr ?? o.LearningRate,
+                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume,
+                };
                 var images = BuiltInData.Images(ctx, data, PixelScale.ZeroToOne, limit);
                 return (ctx.Trainers.ImageClassifier(o).Fit(images, null, progress, cancel), null);
             }

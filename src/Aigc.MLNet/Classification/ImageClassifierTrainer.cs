@@ -63,7 +63,7 @@ public sealed class ImageClassifierTrainer : IEstimator<ImageClassifierTransform
         {
             net.To(_context.Device);
             using var task = new Task(net, Options, _context.Device);
-            var result = new TrainingLoop(_context, _seed).Run(task, train, validation, Options.Loop, progress, cancellationToken);
+            var result = new TrainingLoop(_context, _seed).Run(task, train, validation, Options, progress, cancellationToken);
             var summary = FamilyFiles.Summary(result, _seed, train, Options.InputColumn, Options.LabelColumn);
             return new ImageClassifierTransformer(_context, net, Options, shape, summary);
         }

@@ -69,9 +69,18 @@ public sealed record UNetOptions
 /// denoise images at uniformly drawn steps of a fixed noise schedule with the MSE loss, Adam,
 /// gradient clipping and an exponential moving average of the weights, which sampling uses.
 /// </summary>
-// Properties marked [JsonIgnore] are settings of a training run: model files hold only what defines the model.
-public sealed record DiffusionOptions
+// Run settings (epochs, batch, learning rate, seed, checkpoints) come from TrainingOptions; the few
+// properties marked [JsonIgnore] here are this family's own run settings. Model files hold only the rest.
+public sealed record DiffusionOptions : Training.TrainingOptions
 {
+    /// <summary>Creates the options with this family's run defaults.</summary>
+    public DiffusionOptions()
+    {
+        Epochs = 5;
+        BatchSize = 128;
+        ReportEveryNSteps = 100;
+    }
+
     /// <summary>The image column: Single values in [-1, 1] shaped (1 or 3, H, W) — e.g.
     /// <c>ScaleImagePixels(..., PixelScale.MinusOneToOne)</c>.</summary>
     public string InputColumn { get; init; } = "Image";
@@ -105,24 +114,6 @@ public sealed record DiffusionOptions
     /// <summary>What the network predicts.</summary>
     public PredictionKind Prediction { get; init; } = PredictionKind.Epsilon;
 
-    /// <summary>Passes over the data.</summary>
-    [JsonIgnore]
-    public int Epochs { get; init; } = 5;
-
-    /// <summary>Images per step.</summary>
-    [JsonIgnore]
-    public int BatchSize { get; init; } = 128;
-
-    /// <summary>Adam's learning rate.</summary>
-    [JsonIgnore]
-    public double LearningRate { get; init; } = 1e-3;
-
-    /// <summary>Seeds the run (weight initialisation, data order, noise) at the start of each Fit; null
-    /// draws a seed from the MLContext's random source when the trainer is created, as ML.NET's own
-    /// trainers do, so <c>new MLContext(seed: n)</c> makes whole pipelines repeatable.</summary>
-    [JsonIgnore]
-    public int? Seed { get; init; }
-
     /// <summary>Clip the global gradient norm to this (0 disables).</summary>
     [JsonIgnore]
     public double GradientClip { get; init; } = 1.0;
@@ -132,14 +123,6 @@ public sealed record DiffusionOptions
     [JsonIgnore]
     public double EmaDecay { get; init; } = 0.999;
 
-    /// <summary>An optional step budget.</summary>
-    [JsonIgnore]
-    public long? MaxSteps { get; init; }
-
-    /// <summary>Progress every N steps.</summary>
-    [JsonIgnore]
-    public int ReportEveryNSteps { get; init; } = 100;
-
     /// <summary>Write a grid of 64 samples (DDIM, 25 steps, fixed seed, averaged weights) every N steps (0 disables).</summary>
     [JsonIgnore]
     public int SampleGridEveryNSteps { get; init; }
@@ -147,18 +130,6 @@ public sealed record DiffusionOptions
     /// <summary>Folder for those grids (files "samples-step-N.png").</summary>
     [JsonIgnore]
     public string? SampleGridFolder { get; init; }
-
-    /// <summary>Checkpoint file (enables checkpoints and resuming).</summary>
-    [JsonIgnore]
-    public string? CheckpointPath { get; init; }
-
-    /// <summary>Checkpoint every N steps.</summary>
-    [JsonIgnore]
-    public long CheckpointEveryNSteps { get; init; }
-
-    /// <summary>Resume from <see cref="CheckpointPath"/> when it exists.</summary>
-    [JsonIgnore]
-    public bool ResumeFromCheckpoint { get; init; }
 
     /// <summary>The default sampler settings of the trained model.</summary>
     public SamplingOptions Sampling { get; init; } = new();
@@ -171,7 +142,7 @@ public sealed record DiffusionOptions
     public static DiffusionOptions Small => new();
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first bad option.</summary>
-    public void Validate()
+    public override void Validate()
     {
         if (string.IsNullOrEmpty(InputColumn)) throw new ArgumentOutOfRangeException(nameof(InputColumn), "must be set");
         if (LabelColumn is not null && NumClasses is < 1 or > 100_000) throw new ArgumentOutOfRangeException(nameof(NumClasses), NumClasses, "must be in [1, 100000]");
@@ -181,7 +152,6 @@ public sealed record DiffusionOptions
         if (Timesteps is < 2 or > 100_000) throw new ArgumentOutOfRangeException(nameof(Timesteps), Timesteps, "must be in [2, 100000]");
         if (!(BetaStart > 0 && BetaStart < BetaEnd && BetaEnd < 1))
             throw new ArgumentOutOfRangeException(nameof(BetaStart), BetaStart, $"need 0 < BetaStart < BetaEnd ({BetaEnd}) < 1");
-        if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "must be > 0");
         if (!(GradientClip >= 0)) throw new ArgumentOutOfRangeException(nameof(GradientClip), GradientClip, "must be >= 0");
         if (!(EmaDecay is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(EmaDecay), EmaDecay, "must be in [0, 1]");
         if (SampleGridEveryNSteps < 0) throw new ArgumentOutOfRangeException(nameof(SampleGridEveryNSteps), SampleGridEveryNSteps, "must be >= 0");
@@ -189,19 +159,9 @@ public sealed record DiffusionOptions
             throw new ArgumentOutOfRangeException(nameof(SampleGridFolder), "a folder is needed when SampleGridEveryNSteps > 0");
         if (Sampling is null) throw new ArgumentOutOfRangeException(nameof(Sampling), "must be set");
         Sampling.Validate(Timesteps);
-        Loop.Validate();
+        base.Validate();
     }
 
-    internal Training.TrainingOptions Loop => new()
-    {
-        Epochs = Epochs,
-        BatchSize = BatchSize,
-        MaxSteps = MaxSteps,
-        ReportEveryNSteps = ReportEveryNSteps,
-        CheckpointPath = CheckpointPath,
-        CheckpointEveryNSteps = CheckpointEveryNSteps,
-        ResumeFromCheckpoint = ResumeFromCheckpoint,
-    };
 }
 
 /// <summary>The reverse process used to generate.</summary>

@@ -3,9 +3,20 @@ using System.Text.Json.Serialization;
 namespace Aigc.MLNet.Gan;
 
 /// <summary>Options of the DCGAN trainer (non-saturating loss; Adam with DCGAN's settings by default).</summary>
-// Properties marked [JsonIgnore] are settings of a training run: model files hold only what defines the model.
-public sealed record GanOptions
+// Run settings (epochs, batch, learning rate, seed, checkpoints) come from TrainingOptions; the few
+// properties marked [JsonIgnore] here are this family's own run settings. Model files hold only the rest.
+public sealed record GanOptions : Training.TrainingOptions
 {
+    /// <summary>Creates the options with this family's run defaults.</summary>
+    public GanOptions()
+    {
+        Epochs = 5;
+        BatchSize = 128;
+        LearningRate = 2e-4;
+        ReportEveryNSteps = 100;
+        DropLastPartialBatch = true;
+    }
+
     /// <summary>The image column: Single values in [-1, 1] (the generator ends in tanh), shaped (1 or 3, H, W)
     /// with H and W divisible by 4 — e.g. <c>ScaleImagePixels(..., PixelScale.MinusOneToOne)</c>.</summary>
     public string InputColumn { get; init; } = "Image";
@@ -25,24 +36,6 @@ public sealed record GanOptions
     /// <summary>Base channel count of the discriminator.</summary>
     public int DiscriminatorChannels { get; init; } = 64;
 
-    /// <summary>Passes over the data.</summary>
-    [JsonIgnore]
-    public int Epochs { get; init; } = 5;
-
-    /// <summary>Real images per step.</summary>
-    [JsonIgnore]
-    public int BatchSize { get; init; } = 128;
-
-    /// <summary>Adam's learning rate for both networks.</summary>
-    [JsonIgnore]
-    public double LearningRate { get; init; } = 2e-4;
-
-    /// <summary>Seeds the run (weight initialisation, data order, noise) at the start of each Fit; null
-    /// draws a seed from the MLContext's random source when the trainer is created, as ML.NET's own
-    /// trainers do, so <c>new MLContext(seed: n)</c> makes whole pipelines repeatable.</summary>
-    [JsonIgnore]
-    public int? Seed { get; init; }
-
     /// <summary>Adam's β₁ (DCGAN: 0.5).</summary>
     [JsonIgnore]
     public double Beta1 { get; init; } = 0.5;
@@ -55,14 +48,6 @@ public sealed record GanOptions
     [JsonIgnore]
     public double RealLabelSmoothing { get; init; }
 
-    /// <summary>An optional step budget.</summary>
-    [JsonIgnore]
-    public long? MaxSteps { get; init; }
-
-    /// <summary>Progress every N steps.</summary>
-    [JsonIgnore]
-    public int ReportEveryNSteps { get; init; } = 100;
-
     /// <summary>Write a grid of 64 samples from fixed noise every N steps (0 disables).</summary>
     [JsonIgnore]
     public int SampleGridEveryNSteps { get; init; }
@@ -71,18 +56,6 @@ public sealed record GanOptions
     [JsonIgnore]
     public string? SampleGridFolder { get; init; }
 
-    /// <summary>Checkpoint file (enables checkpoints and resuming).</summary>
-    [JsonIgnore]
-    public string? CheckpointPath { get; init; }
-
-    /// <summary>Checkpoint every N steps.</summary>
-    [JsonIgnore]
-    public long CheckpointEveryNSteps { get; init; }
-
-    /// <summary>Resume from <see cref="CheckpointPath"/> when it exists.</summary>
-    [JsonIgnore]
-    public bool ResumeFromCheckpoint { get; init; }
-
     /// <summary>A tiny GAN for tests and smoke runs.</summary>
     public static GanOptions Nano => new() { LatentDim = 16, GeneratorChannels = 8, DiscriminatorChannels = 8, Epochs = 1, BatchSize = 64 };
 
@@ -90,7 +63,7 @@ public sealed record GanOptions
     public static GanOptions Small => new();
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first bad option.</summary>
-    public void Validate()
+    public override void Validate()
     {
         if (string.IsNullOrEmpty(InputColumn)) throw new ArgumentOutOfRangeException(nameof(InputColumn), "must be set");
         if (LabelColumn is not null && NumClasses < 2) throw new ArgumentOutOfRangeException(nameof(NumClasses), NumClasses, "a conditional GAN needs at least 2 classes");
@@ -99,23 +72,11 @@ public sealed record GanOptions
         if (LatentDim is < 1 or > 65536) throw new ArgumentOutOfRangeException(nameof(LatentDim), LatentDim, "must be in [1, 65536]");
         if (GeneratorChannels is < 1 or > 4096) throw new ArgumentOutOfRangeException(nameof(GeneratorChannels), GeneratorChannels, "must be in [1, 4096]");
         if (DiscriminatorChannels is < 1 or > 4096) throw new ArgumentOutOfRangeException(nameof(DiscriminatorChannels), DiscriminatorChannels, "must be in [1, 4096]");
-        if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "must be > 0");
         if (!(RealLabelSmoothing is >= 0 and < 1)) throw new ArgumentOutOfRangeException(nameof(RealLabelSmoothing), RealLabelSmoothing, "must be in [0, 1)");
         if (SampleGridEveryNSteps < 0) throw new ArgumentOutOfRangeException(nameof(SampleGridEveryNSteps), SampleGridEveryNSteps, "must be >= 0");
         if (SampleGridEveryNSteps > 0 && string.IsNullOrEmpty(SampleGridFolder))
             throw new ArgumentOutOfRangeException(nameof(SampleGridFolder), "sample grids need a folder");
-        Loop.Validate();
+        base.Validate();
     }
 
-    internal Training.TrainingOptions Loop => new()
-    {
-        Epochs = Epochs,
-        BatchSize = BatchSize,
-        MaxSteps = MaxSteps,
-        DropLastPartialBatch = true,
-        ReportEveryNSteps = ReportEveryNSteps,
-        CheckpointPath = CheckpointPath,
-        CheckpointEveryNSteps = CheckpointEveryNSteps,
-        ResumeFromCheckpoint = ResumeFromCheckpoint,
-    };
 }

@@ -95,9 +95,20 @@ public sealed record LstmOptions
 /// tokenised corpus, next-token cross-entropy, AdamW (weight decay on matrices only), linear warmup
 /// then cosine decay, gradient clipping, and bf16 autocast on CUDA.
 /// </summary>
-// Properties marked [JsonIgnore] are settings of a training run: model files hold only what defines the model.
-public sealed record CausalLMOptions
+// Run settings (epochs, batch, learning rate, seed, checkpoints) come from TrainingOptions; the few
+// properties marked [JsonIgnore] here are this family's own run settings. Model files hold only the rest.
+public sealed record CausalLMOptions : Training.TrainingOptions
 {
+    /// <summary>Creates the options with this family's run defaults.</summary>
+    public CausalLMOptions()
+    {
+        BatchSize = 12;
+        MaxSteps = 2000;
+        ValidateEveryNSteps = 500;
+        ReportEveryNSteps = 100;
+        Epochs = int.MaxValue;
+    }
+
     /// <summary>The training text column (one document per row).</summary>
     public string TextColumn { get; init; } = "Text";
 
@@ -141,29 +152,11 @@ public sealed record CausalLMOptions
     /// <summary>Tokens per training window (the GPT uses at most its context length).</summary>
     public int TrainingContextLength { get; init; } = 64;
 
-    /// <summary>Windows per step.</summary>
-    [JsonIgnore]
-    public int BatchSize { get; init; } = 12;
-
-    /// <summary>Optimiser steps (the schedule's length).</summary>
-    [JsonIgnore]
-    public long MaxSteps { get; init; } = 2000;
-
-    /// <summary>Peak learning rate.</summary>
-    [JsonIgnore]
-    public double LearningRate { get; init; } = 1e-3;
-
-    /// <summary>Seeds the run (weight initialisation, data order, noise) at the start of each Fit; null
-    /// draws a seed from the MLContext's random source when the trainer is created, as ML.NET's own
-    /// trainers do, so <c>new MLContext(seed: n)</c> makes whole pipelines repeatable.</summary>
-    [JsonIgnore]
-    public int? Seed { get; init; }
-
     /// <summary>The learning rate at the end of the cosine decay, as a fraction of the peak.</summary>
     [JsonIgnore]
     public double MinLearningRateFactor { get; init; } = 0.1;
 
-    /// <summary>Linear warmup steps.</summary>
+    /// <summary>Linear warmup steps (capped below the run's length when the run is shorter).</summary>
     [JsonIgnore]
     public long WarmupSteps { get; init; } = 100;
 
@@ -183,32 +176,12 @@ public sealed record CausalLMOptions
     [JsonIgnore]
     public double GradientClip { get; init; } = 1.0;
 
-    /// <summary>Measure validation loss and perplexity every N steps (0: only at the end).</summary>
-    [JsonIgnore]
-    public long ValidateEveryNSteps { get; init; } = 500;
-
     /// <summary>Cap on validation windows per measurement (null: every non-overlapping window).</summary>
     [JsonIgnore]
     public int? MaxValidationWindows { get; init; } = 200;
 
     /// <summary>Use bf16 autocast for the forward pass on CUDA (ignored on the CPU).</summary>
     public bool MixedPrecision { get; init; } = true;
-
-    /// <summary>Progress every N steps.</summary>
-    [JsonIgnore]
-    public int ReportEveryNSteps { get; init; } = 100;
-
-    /// <summary>Checkpoint file (enables checkpoints and resuming).</summary>
-    [JsonIgnore]
-    public string? CheckpointPath { get; init; }
-
-    /// <summary>Checkpoint every N steps (0: at the end and on cancellation only).</summary>
-    [JsonIgnore]
-    public long CheckpointEveryNSteps { get; init; }
-
-    /// <summary>Resume from <see cref="CheckpointPath"/> when it exists.</summary>
-    [JsonIgnore]
-    public bool ResumeFromCheckpoint { get; init; }
 
     /// <summary>The defaults used when generating from the trained model.</summary>
     public GenerationOptions Generation { get; init; } = new();
@@ -227,7 +200,7 @@ public sealed record CausalLMOptions
     public int WindowLength => Architecture == LanguageModelArchitecture.Gpt ? Math.Min(TrainingContextLength, Gpt.ContextLength) : TrainingContextLength;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first bad option.</summary>
-    public void Validate()
+    public override void Validate()
     {
         if (string.IsNullOrEmpty(TextColumn)) throw new ArgumentOutOfRangeException(nameof(TextColumn), "must be set");
         if (string.IsNullOrEmpty(PromptColumn)) throw new ArgumentOutOfRangeException(nameof(PromptColumn), "must be set");
@@ -239,11 +212,9 @@ public sealed record CausalLMOptions
         if (BpeVocabularySize is < 257 or > 1 << 20) throw new ArgumentOutOfRangeException(nameof(BpeVocabularySize), BpeVocabularySize, "must be in [257, 1048576]");
         ArgumentNullException.ThrowIfNull(DocumentSeparator, nameof(DocumentSeparator));
         if (TrainingContextLength is < 1 or > 1 << 20) throw new ArgumentOutOfRangeException(nameof(TrainingContextLength), TrainingContextLength, "must be in [1, 1048576]");
-        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "must be at least 1");
-        if (MaxSteps < 1) throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "must be at least 1");
-        if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "must be > 0");
         if (!(MinLearningRateFactor is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(MinLearningRateFactor), MinLearningRateFactor, "must be in [0, 1]");
-        if (WarmupSteps < 0 || WarmupSteps >= MaxSteps) throw new ArgumentOutOfRangeException(nameof(WarmupSteps), WarmupSteps, $"must be in [0, MaxSteps = {MaxSteps})");
+        if (WarmupSteps < 0 || (MaxSteps is { } max && WarmupSteps >= max))
+            throw new ArgumentOutOfRangeException(nameof(WarmupSteps), WarmupSteps, $"must be in [0, MaxSteps = {MaxSteps})");
         if (!(WeightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "must be >= 0");
         if (!(Beta1 is >= 0 and < 1)) throw new ArgumentOutOfRangeException(nameof(Beta1), Beta1, "must be in [0, 1)");
         if (!(Beta2 is >= 0 and < 1)) throw new ArgumentOutOfRangeException(nameof(Beta2), Beta2, "must be in [0, 1)");
@@ -252,19 +223,7 @@ public sealed record CausalLMOptions
         if (MaxValidationWindows is < 1) throw new ArgumentOutOfRangeException(nameof(MaxValidationWindows), MaxValidationWindows, "must be at least 1 when set");
         if (Generation is null) throw new ArgumentOutOfRangeException(nameof(Generation), "must be set");
         Generation.Validate();
-        Loop.Validate();
+        base.Validate();
     }
 
-    internal Training.TrainingOptions Loop => new()
-    {
-        Epochs = 1,
-        BatchSize = BatchSize,
-        MaxSteps = MaxSteps,
-        Shuffle = true,
-        ReportEveryNSteps = ReportEveryNSteps,
-        ValidateEveryNSteps = ValidateEveryNSteps,
-        CheckpointPath = CheckpointPath,
-        CheckpointEveryNSteps = CheckpointEveryNSteps,
-        ResumeFromCheckpoint = ResumeFromCheckpoint,
-    };
 }

@@ -46,7 +46,7 @@ public sealed class CausalLMTrainer : IEstimator<CausalLMTransformer>
     /// <summary>Trains, reporting progress and honouring cancellation.</summary>
     /// <param name="train">Documents in <see cref="CausalLMOptions.TextColumn"/>.</param>
     /// <param name="validation">Optional held-out documents: loss and perplexity every
-    /// <see cref="CausalLMOptions.ValidateEveryNSteps"/> steps and at the end.</param>
+    /// <see cref="TrainingOptions.ValidateEveryNSteps"/> steps and at the end.</param>
     /// <param name="progress">Receives "loss", "lr" and "grad_norm" per report.</param>
     /// <param name="cancellationToken">Stops within one step.</param>
     /// <exception cref="SchemaMismatchException">The text column is missing or not text.</exception>
@@ -68,10 +68,12 @@ public sealed class CausalLMTrainer : IEstimator<CausalLMTransformer>
         try
         {
             model.To(_context.Device);
-            using var task = new CausalLMTrainingTask(model, Options, _context.Device);
+            // The schedule needs the run's length up front: MaxSteps, or Epochs passes, whichever ends first.
             long rows = trainWindows.GetRowCount()!.Value;
-            long epochs = (Options.MaxSteps * Options.BatchSize + rows - 1) / rows;
-            var loop = Options.Loop with { Epochs = (int)Math.Min(epochs, int.MaxValue) };
+            long stepsPerEpoch = (rows + Options.BatchSize - 1) / Options.BatchSize;
+            long totalSteps = Math.Min(Options.MaxSteps ?? long.MaxValue, stepsPerEpoch * (long)Options.Epochs);
+            using var task = new CausalLMTrainingTask(model, Options, totalSteps, _context.Device);
+            var loop = Options with { Epochs = (int)Math.Min((totalSteps + stepsPerEpoch - 1) / stepsPerEpoch, int.MaxValue) };
             var result = new TrainingLoop(_context, _seed).Run(task, trainWindows, validationWindows, loop, progress, cancellationToken);
             var summary = FamilyFiles.Summary(result, _seed, train, Options.TextColumn);
             return new CausalLMTransformer(_context, model, tokenizer, ids, Options, summary);

@@ -17,7 +17,7 @@ internal sealed class CausalLMTrainingTask : ITrainingTask, IDisposable
     private readonly AdamW _optimizer;
     private readonly WarmupCosineSchedule _schedule;
 
-    public CausalLMTrainingTask(LanguageModule model, CausalLMOptions options, Device device)
+    public CausalLMTrainingTask(LanguageModule model, CausalLMOptions options, long totalSteps, Device device)
     {
         (_model, _options, _device) = (model, options, device);
         // As nanoGPT: weight matrices and embeddings decay; biases and LayerNorm gains do not.
@@ -26,7 +26,7 @@ internal sealed class CausalLMTrainingTask : ITrainingTask, IDisposable
             [new ParamGroup(parameters.Where(p => p.Dim >= 2), weightDecay: options.WeightDecay),
              new ParamGroup(parameters.Where(p => p.Dim < 2), weightDecay: 0)],
             options.LearningRate, options.Beta1, options.Beta2);
-        _schedule = new WarmupCosineSchedule(_optimizer, options.WarmupSteps, options.MaxSteps, options.MinLearningRateFactor);
+        _schedule = new WarmupCosineSchedule(_optimizer, Math.Min(options.WarmupSteps, totalSteps - 1), totalSteps, options.MinLearningRateFactor);
     }
 
     public IReadOnlyList<string> BatchColumns => [TokenWindows.ColumnName];

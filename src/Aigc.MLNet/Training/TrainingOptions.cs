@@ -1,45 +1,76 @@
+using System.Text.Json.Serialization;
+
 namespace Aigc.MLNet.Training;
 
-/// <summary>Settings of the shared training loop.</summary>
-public sealed record TrainingOptions
+/// <summary>
+/// The settings of one training run, shared by every family: how long, in what batches, how fast,
+/// with which seed, and where checkpoints go. Each family's options (<c>VaeOptions</c>, <c>GanOptions</c>, …)
+/// derive from this record and add what defines the model; model files store only those, never these
+/// (every property here is <see cref="JsonIgnoreAttribute"/>), so a loaded model's run settings are the defaults.
+/// </summary>
+/// <remarks>Families set their own defaults in their constructors (a GAN trains 5 epochs of 128 at
+/// 2e-4, a language model 2000 steps of 12 windows); the values below are those of a plain loop.</remarks>
+public record TrainingOptions
 {
-    /// <summary>Passes over the training data (the loop also stops at <see cref="MaxSteps"/>).</summary>
+    /// <summary>Passes over the training data; the run stops at whichever of this and
+    /// <see cref="MaxSteps"/> comes first.</summary>
+    [JsonIgnore]
     public int Epochs { get; init; } = 1;
 
     /// <summary>A step budget across all epochs; null means no limit.</summary>
+    [JsonIgnore]
     public long? MaxSteps { get; init; }
 
     /// <summary>Rows per step.</summary>
+    [JsonIgnore]
     public int BatchSize { get; init; } = 64;
 
+    /// <summary>The optimiser's (peak) learning rate.</summary>
+    [JsonIgnore]
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>Seeds the run (weight initialisation, data order, noise) at the start of each Fit; null
+    /// draws a seed from the MLContext's random source when the trainer is created, as ML.NET's own
+    /// trainers do, so <c>new MLContext(seed: n)</c> makes whole pipelines repeatable.</summary>
+    [JsonIgnore]
+    public int? Seed { get; init; }
+
     /// <summary>Visit rows in a new seeded order each epoch.</summary>
+    [JsonIgnore]
     public bool Shuffle { get; init; } = true;
 
     /// <summary>Drop a last batch smaller than <see cref="BatchSize"/> (keeps batch statistics even).</summary>
+    [JsonIgnore]
     public bool DropLastPartialBatch { get; init; }
 
     /// <summary>Report progress (and log) every N steps; end-of-epoch reports always happen.</summary>
+    [JsonIgnore]
     public int ReportEveryNSteps { get; init; } = 50;
 
     /// <summary>Also validate every N steps (0: only at the end of each epoch, and at the end of a run
     /// that stops mid-epoch). For models trained in steps rather than epochs.</summary>
+    [JsonIgnore]
     public long ValidateEveryNSteps { get; init; }
 
     /// <summary>Write a checkpoint every N steps (0: only on cancellation and at the end, when a path is set).</summary>
+    [JsonIgnore]
     public long CheckpointEveryNSteps { get; init; }
 
     /// <summary>Where checkpoints go; null disables them.</summary>
+    [JsonIgnore]
     public string? CheckpointPath { get; init; }
 
     /// <summary>Continue from <see cref="CheckpointPath"/> when it exists.</summary>
+    [JsonIgnore]
     public bool ResumeFromCheckpoint { get; init; }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first bad setting.</summary>
-    public void Validate()
+    public virtual void Validate()
     {
         if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "must be at least 1");
         if (MaxSteps is < 1) throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "must be at least 1 when set");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "must be at least 1");
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "must be a finite number > 0");
         if (ReportEveryNSteps < 1) throw new ArgumentOutOfRangeException(nameof(ReportEveryNSteps), ReportEveryNSteps, "must be at least 1");
         if (ValidateEveryNSteps < 0) throw new ArgumentOutOfRangeException(nameof(ValidateEveryNSteps), ValidateEveryNSteps, "must be >= 0");
         if (CheckpointEveryNSteps < 0) throw new ArgumentOutOfRangeException(nameof(CheckpointEveryNSteps), CheckpointEveryNSteps, "must be >= 0");

@@ -21,9 +21,18 @@ public enum ReconstructionLoss
 }
 
 /// <summary>Options of the VAE trainer. Loss per image = reconstruction + β · KL(q(z|x) ‖ N(0, I)).</summary>
-// Properties marked [JsonIgnore] are settings of a training run: model files hold only what defines the model.
-public sealed record VaeOptions
+// Run settings (epochs, batch, learning rate, seed, checkpoints) come from TrainingOptions; the few
+// properties marked [JsonIgnore] here are this family's own run settings. Model files hold only the rest.
+public sealed record VaeOptions : Training.TrainingOptions
 {
+    /// <summary>Creates the options with this family's run defaults.</summary>
+    public VaeOptions()
+    {
+        Epochs = 10;
+        BatchSize = 128;
+        ReportEveryNSteps = 100;
+    }
+
     /// <summary>The image column: Single values in [0, 1], shaped (1 or 3, H, W).</summary>
     public string InputColumn { get; init; } = "Image";
 
@@ -48,44 +57,6 @@ public sealed record VaeOptions
     /// <summary>The reconstruction loss.</summary>
     public ReconstructionLoss Loss { get; init; } = ReconstructionLoss.BinaryCrossEntropy;
 
-    /// <summary>Passes over the data.</summary>
-    [JsonIgnore]
-    public int Epochs { get; init; } = 10;
-
-    /// <summary>Images per step.</summary>
-    [JsonIgnore]
-    public int BatchSize { get; init; } = 128;
-
-    /// <summary>Adam's learning rate.</summary>
-    [JsonIgnore]
-    public double LearningRate { get; init; } = 1e-3;
-
-    /// <summary>Seeds the run (weight initialisation, data order, noise) at the start of each Fit; null
-    /// draws a seed from the MLContext's random source when the trainer is created, as ML.NET's own
-    /// trainers do, so <c>new MLContext(seed: n)</c> makes whole pipelines repeatable.</summary>
-    [JsonIgnore]
-    public int? Seed { get; init; }
-
-    /// <summary>An optional step budget.</summary>
-    [JsonIgnore]
-    public long? MaxSteps { get; init; }
-
-    /// <summary>Progress every N steps.</summary>
-    [JsonIgnore]
-    public int ReportEveryNSteps { get; init; } = 100;
-
-    /// <summary>Checkpoint file (enables checkpoints and resuming).</summary>
-    [JsonIgnore]
-    public string? CheckpointPath { get; init; }
-
-    /// <summary>Checkpoint every N steps (0: at the end and on cancellation only).</summary>
-    [JsonIgnore]
-    public long CheckpointEveryNSteps { get; init; }
-
-    /// <summary>Resume from <see cref="CheckpointPath"/> when it exists.</summary>
-    [JsonIgnore]
-    public bool ResumeFromCheckpoint { get; init; }
-
     /// <summary>A tiny model for tests and smoke runs.</summary>
     public static VaeOptions Nano => new() { HiddenDim = 64, LatentDim = 8, ConvChannels = 8, Epochs = 1, BatchSize = 64 };
 
@@ -93,7 +64,7 @@ public sealed record VaeOptions
     public static VaeOptions Small => new();
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first bad option.</summary>
-    public void Validate()
+    public override void Validate()
     {
         if (string.IsNullOrEmpty(InputColumn)) throw new ArgumentOutOfRangeException(nameof(InputColumn), "must be set");
         if (string.IsNullOrEmpty(ReconstructionColumn)) throw new ArgumentOutOfRangeException(nameof(ReconstructionColumn), "must be set");
@@ -102,18 +73,7 @@ public sealed record VaeOptions
         if (HiddenDim is < 1 or > 65536) throw new ArgumentOutOfRangeException(nameof(HiddenDim), HiddenDim, "must be in [1, 65536]");
         if (ConvChannels is < 1 or > 4096) throw new ArgumentOutOfRangeException(nameof(ConvChannels), ConvChannels, "must be in [1, 4096]");
         if (!(Beta >= 0)) throw new ArgumentOutOfRangeException(nameof(Beta), Beta, "must be >= 0");
-        if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "must be > 0");
-        Loop.Validate();
+        base.Validate();
     }
 
-    internal Training.TrainingOptions Loop => new()
-    {
-        Epochs = Epochs,
-        BatchSize = BatchSize,
-        MaxSteps = MaxSteps,
-        ReportEveryNSteps = ReportEveryNSteps,
-        CheckpointPath = CheckpointPath,
-        CheckpointEveryNSteps = CheckpointEveryNSteps,
-        ResumeFromCheckpoint = ResumeFromCheckpoint,
-    };
 }

@@ -71,7 +71,7 @@ public sealed class VaeTrainer : IEstimator<VaeTransformer>
         {
             model.To(_context.Device);
             using var task = new VaeTrainingTask(model, Options, _context.Device);
-            var result = new TrainingLoop(_context, _seed).Run(task, train, validation, Options.Loop, progress, cancellationToken);
+            var result = new TrainingLoop(_context, _seed).Run(task, train, validation, Options, progress, cancellationToken);
             var summary = FamilyFiles.Summary(result, _seed, train, Options.InputColumn);
             return new VaeTransformer(_context, model, Options, shape, summary);
         }
