@@ -11,7 +11,7 @@ public static class TransformsCatalogExtensions
     /// <param name="outputColumnName">The Single image column to write.</param>
     /// <param name="inputColumnName">The byte image column to read; defaults to <paramref name="outputColumnName"/>.</param>
     /// <param name="scale">The output range.</param>
-    public static FixedEstimator<PixelScalingTransformer> ScaleImagePixels(this TransformsCatalog catalog, string outputColumnName,
+    public static IEstimator<PixelScalingTransformer> ScaleImagePixels(this TransformsCatalog catalog, string outputColumnName,
         string? inputColumnName = null, PixelScale scale = PixelScale.ZeroToOne)
     {
         ArgumentNullException.ThrowIfNull(catalog);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Aigc.MLNet.Gan;
 using Aigc.MLNet.ModelFiles;
 using Aigc.MLNet.Pipeline;
@@ -207,6 +208,58 @@ public class MLNetIntegrationTests : IDisposable
             zip.GetEntry("Aigc.MLNet/0.aigc")!.Delete();
         var e = Assert.Throws<ModelFileException>(() => ml.Model.LoadGenerative(path));
         Assert.Contains("entry 'Aigc.MLNet/0.aigc' is missing", e.Message);
+    }
+
+    /// <summary>An estimator that passes the schema check and fails when fitted, as a later stage can.</summary>
+    private sealed class FailingEstimator(bool inSchemaCheck = false) : IEstimator<ITransformer>
+    {
+        public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
+            inSchemaCheck ? throw new ArgumentException("stage 3 rejects the schema") : inputSchema;
+        public ITransformer Fit(IDataView input) => throw new InvalidOperationException("stage 3 failed");
+    }
+
+    [Fact]
+    public void FailedChainFit_ReleasesTheNativeMemoryOfStagesFittedBeforeIt()
+    {
+        var ml = Cpu.Context(1);
+        var raw = ml.Data.TakeRows(ml.Data.LoadFromIdx(Images), 32);
+        Collect();
+        long before = Tensor.LiveCount;
+        FitFailingChain(ml, raw);
+        // ML.NET's EstimatorChain drops the VAE it fitted before stage 3 failed; its tensors are
+        // SafeHandles, so collection frees them.
+        Collect();
+        Assert.Equal(before, Tensor.LiveCount);
+
+        // A stage that rejects the schema stops the chain before the VAE trains (it would write its checkpoint).
+        var checkpoint = Path.Combine(_dir, "never.ckpt");
+        var rejected = ml.Transforms.ScaleImagePixels("Image")
+            .Append(ml.Generative().Trainers.Vae(VaeOptions.Nano with { MaxSteps = 1, CheckpointPath = checkpoint }))
+            .Append(new FailingEstimator(inSchemaCheck: true));
+        Assert.Throws<ArgumentException>(() => rejected.Fit(raw));
+        Assert.False(File.Exists(checkpoint));
+
+        // A chain that fits owns its stages: disposing it disposes ours.
+        var (_, model) = TinyVaePipeline(ml, 32);
+        var vae = model.LastTransformer;
+        model.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => vae.Sample(1, seed: 1));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void FitFailingChain(MLContext ml, IDataView raw)
+    {
+        var pipeline = ml.Transforms.ScaleImagePixels("Image")
+            .Append(ml.Generative().Trainers.Vae(VaeOptions.Nano with { MaxSteps = 1 }))
+            .Append(new FailingEstimator());
+        Assert.Equal("stage 3 failed", Assert.Throws<InvalidOperationException>(() => pipeline.Fit(raw)).Message);
+    }
+
+    private static void Collect()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
     }
 
     /// <summary>Raw Fashion-MNIST rows and a one-step ScaleImagePixels → VAE pipeline fitted on them.</summary>

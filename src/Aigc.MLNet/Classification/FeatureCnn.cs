@@ -5,7 +5,7 @@ namespace Aigc.MLNet.Classification;
 
 /// <summary>conv(C→32, 3) + ReLU + max-pool → conv(32→64, 3) + ReLU + max-pool → fc1 (features,
 /// ReLU) → fc2 (class logits).</summary>
-public sealed class FeatureCnn : Module
+internal sealed class FeatureCnn : Module
 {
     private readonly Conv2d conv1, conv2;
     private readonly Linear fc1, fc2;

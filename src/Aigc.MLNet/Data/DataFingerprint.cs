@@ -10,7 +10,7 @@ namespace Aigc.MLNet.Data;
 /// <summary>A short, order-independent fingerprint of a view's contents: SHA-256 over the schema,
 /// the row count and the sum of per-row FNV-1a hashes of the chosen columns. The same rows in any
 /// order give the same fingerprint; one changed value gives another.</summary>
-public static class DataFingerprint
+internal static class DataFingerprint
 {
     private static readonly MethodInfo HasherMethod = typeof(DataFingerprint).GetMethod(nameof(Hasher), BindingFlags.NonPublic | BindingFlags.Static)!;
 

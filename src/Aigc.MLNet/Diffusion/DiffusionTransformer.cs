@@ -46,7 +46,7 @@ public sealed class DiffusionTransformer : BatchedTransformer, IDisposable
     public TrainingSummary Training { get; }
 
     /// <summary>The noise schedule.</summary>
-    public NoiseSchedule Schedule => _schedule;
+    internal NoiseSchedule Schedule => _schedule;
 
     /// <summary>True for a class-conditional model.</summary>
     public bool IsConditional => Options.LabelColumn is not null;

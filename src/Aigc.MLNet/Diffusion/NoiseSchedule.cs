@@ -7,7 +7,7 @@ namespace Aigc.MLNet.Diffusion;
 /// it (α_t = 1 − β_t, ᾱ_t = ∏α, ᾱ_{t−1}, and the posterior q(x_{t−1} | x_t, x₀)'s variance and
 /// mean coefficients), precomputed in double precision. Noising: x_t = √ᾱ_t·x₀ + √(1 − ᾱ_t)·ε.
 /// </summary>
-public sealed class NoiseSchedule
+internal sealed class NoiseSchedule
 {
     private NoiseSchedule(double[] betas)
     {

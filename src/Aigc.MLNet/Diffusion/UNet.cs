@@ -102,7 +102,7 @@ internal sealed class UNetLevel : Module
 /// downsampling and nearest-neighbour upsampling with skip connections between matching levels,
 /// and self-attention in the middle at the lowest resolution. Input and output (B, C, H, W).
 /// </summary>
-public sealed class UNet : Module
+internal sealed class UNet : Module
 {
     private readonly Linear time_embed_1;
     private readonly Linear time_embed_2;

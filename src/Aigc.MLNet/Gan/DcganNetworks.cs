@@ -7,7 +7,7 @@ namespace Aigc.MLNet.Gan;
 /// DCGAN generator: z (and, when conditional, a label embedding) → linear → (2c, H/4, W/4) → BN,
 /// ReLU → convT(2c→c, 4, s2) → BN, ReLU → convT(c→C, 4, s2) → tanh: images in [-1, 1].
 /// </summary>
-public sealed class DcganGenerator : Module
+internal sealed class DcganGenerator : Module
 {
     private readonly Embedding? label_emb;
     private readonly Linear fc;
@@ -45,7 +45,7 @@ public sealed class DcganGenerator : Module
 /// DCGAN discriminator: conv(C[+1]→c, 4, s2) → LeakyReLU(0.2) → conv(c→2c, 4, s2) → BN → LeakyReLU
 /// → linear → one logit per image. A conditional one sees the label as an extra image channel.
 /// </summary>
-public sealed class DcganDiscriminator : Module
+internal sealed class DcganDiscriminator : Module
 {
     private readonly Embedding? label_emb;
     private readonly Conv2d conv1, conv2;

@@ -9,14 +9,14 @@ namespace Aigc.MLNet.Imaging;
 /// <param name="Width">Width in pixels.</param>
 /// <param name="Height">Height in pixels.</param>
 /// <param name="Channels">1 (gray) or 3 (RGB); alpha is dropped, palettes are expanded.</param>
-public sealed record DecodedImage(byte[] Pixels, int Width, int Height, int Channels);
+internal sealed record DecodedImage(byte[] Pixels, int Width, int Height, int Channels);
 
 /// <summary>
 /// Reads PNG files: colour types gray, RGB, palette, gray+alpha and RGBA; bit depth 8, 16 for gray
 /// and RGB (reduced to 8), and 1, 2 or 4 for gray and palette; no interlacing. Chunk CRCs are checked, and the decompressed size is
 /// bounded by the header, so a hostile file fails with <see cref="InvalidDataException"/>.
 /// </summary>
-public static class PngDecoder
+internal static class PngDecoder
 {
     /// <summary>Largest image accepted, in pixels.</summary>
     public const long MaxPixels = 1L << 26;

@@ -5,7 +5,7 @@ namespace Aigc.MLNet.LanguageModels;
 /// ban, and the choice of the next token (argmax, or sampling after temperature, top-k, min-p and
 /// top-p). Kept in C# so that a seed gives the same text on any device and thread.
 /// </summary>
-public static class LogitsProcessing
+internal static class LogitsProcessing
 {
     /// <summary>Applies the repetition, frequency and presence penalties and the n-gram ban in place.</summary>
     /// <param name="logits">One row of next-token logits.</param>

@@ -8,7 +8,7 @@ namespace Aigc.MLNet.LanguageModels;
 /// <c>rnn</c> (stacked LSTM), <c>decoder</c> (projection to the vocabulary), dropout between them.
 /// Its context is unbounded: decoding carries the recurrent state forward.
 /// </summary>
-public sealed class LstmLanguageModel : LanguageModule
+internal sealed class LstmLanguageModel : LanguageModule
 {
     private readonly Embedding encoder;
     private readonly Lstm rnn;

@@ -13,7 +13,6 @@ namespace Aigc.MLNet.LanguageModels;
 /// </summary>
 public sealed class TextGenerator
 {
-    /// <summary>Wraps a model in evaluation mode.</summary>
     /// <summary>Wraps a model in evaluation mode, with any Microsoft.ML.Tokenizers tokenizer
     /// (<paramref name="vocabularySize"/> for one whose type does not expose its size).</summary>
     public TextGenerator(LanguageModule model, Microsoft.ML.Tokenizers.Tokenizer tokenizer, Device device, int? vocabularySize = null)

@@ -33,7 +33,7 @@ public sealed class ModelPackage : IDisposable
 /// <c>weights.safetensors</c> and optional <c>files/NAME</c> entries. Saving is atomic; loading
 /// checks everything before trusting it and never executes anything from the file.
 /// </summary>
-public static class ModelFile
+internal static class ModelFile
 {
     /// <summary>The manifest's format name.</summary>
     public const string FormatName = "aigc-model";

@@ -6,7 +6,7 @@ namespace Aigc.MLNet;
 
 /// <summary>An estimator that needs no training: fitting checks the schema and returns its transformer
 /// (our data transforms, e.g. <c>mlContext.Transforms.ScaleImagePixels</c>).</summary>
-public sealed class FixedEstimator<TTransformer> : IEstimator<TTransformer> where TTransformer : class, ITransformer
+internal sealed class FixedEstimator<TTransformer> : IEstimator<TTransformer> where TTransformer : class, ITransformer
 {
     private readonly TTransformer _transformer;
     private readonly Func<SchemaShape, SchemaShape> _outputShape;

@@ -3,7 +3,7 @@ using Aigc.Torch;
 namespace Aigc.MLNet.Training;
 
 /// <summary>Combining several state dicts into one checkpoint under prefixes, and taking them apart.</summary>
-public static class StateDicts
+internal static class StateDicts
 {
     /// <summary>Adds every entry of <paramref name="part"/> to <paramref name="into"/> as "prefix.key".</summary>
     public static void AddPrefixed(Dictionary<string, Tensor> into, string prefix, IReadOnlyDictionary<string, Tensor> part)

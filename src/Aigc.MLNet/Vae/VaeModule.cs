@@ -4,7 +4,7 @@ using Aigc.Torch.Nn;
 namespace Aigc.MLNet.Vae;
 
 /// <summary>Encoder q(z|x) and decoder p(x|z) of a VAE over (C, H, W) images.</summary>
-public abstract class VaeModule : Module
+internal abstract class VaeModule : Module
 {
     /// <summary>Creates the shared part.</summary>
     protected VaeModule(int channels, int height, int width, int latentDim) =>
@@ -39,7 +39,7 @@ public abstract class VaeModule : Module
 
 /// <summary>The PyTorch-examples VAE generalised to any image size: fc1 (pixels → hidden), fc21/fc22
 /// (hidden → μ / log σ²), fc3 (latent → hidden), fc4 (hidden → pixels). Keys match the example.</summary>
-public sealed class MlpVae : VaeModule
+internal sealed class MlpVae : VaeModule
 {
     private readonly Linear fc1, fc21, fc22, fc3, fc4;
 
@@ -68,7 +68,7 @@ public sealed class MlpVae : VaeModule
 
 /// <summary>A convolutional VAE: conv(C→c, 4, s2) → conv(c→2c, 4, s2) → linear to μ and log σ²;
 /// linear → convT(2c→c, 4, s2) → convT(c→C, 4, s2) → sigmoid. H and W must be divisible by 4.</summary>
-public sealed class ConvVae : VaeModule
+internal sealed class ConvVae : VaeModule
 {
     private readonly Conv2d enc1, enc2;
     private readonly Linear fc_mu, fc_logvar, fc_dec;
