@@ -34,7 +34,11 @@ ctx.Generative(new GenerativeOptions { Device = Device.Cpu, ProcessTuning = Envi
 IDataView Load(string split, PixelScale scale)
 {
     var raw = ctx.Data.LoadFromIdx($"{Dir}/{split}-images-idx3-ubyte.gz", $"{Dir}/{split}-labels-idx1-ubyte.gz");
-    return ctx.Data.Cache(ctx.Transforms.ScaleImagePixels("Image", scale: scale).Fit(raw).Transform(raw));
+    var cached = ctx.Data.Cache(ctx.Transforms.ScaleImagePixels("Image", scale: scale).Fit(raw).Transform(raw));
+    // ML.NET fills a cache on its first pass; fill it now, so no side's clock includes loading (PyTorch loads its tensors first).
+    using (var cursor = cached.GetRowCursor(cached.Schema))
+        while (cursor.MoveNext()) { }
+    return cached;
 }
 
 switch (args[0])

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Spectre.Console;
 
 namespace Aigc.Cli;
 
@@ -15,5 +16,23 @@ internal static class Cli
     };
 
     /// <summary>Parses and runs one command line; returns the exit code.</summary>
-    public static int Run(string[] args) => Create().Parse(args).Invoke();
+    public static int Run(string[] args)
+    {
+        AnsiConsole.Console = CreateConsole();
+        return Create().Parse(args).Invoke();
+    }
+
+    /// <summary>The console tables and the live progress write to: colours and live redrawing only on a
+    /// terminal, never when the output is piped or redirected, or when NO_COLOR is set (no-color.org).</summary>
+    internal static IAnsiConsole CreateConsole()
+    {
+        bool terminal = !Console.IsOutputRedirected && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
+        return AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(Console.Out),
+            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = terminal ? InteractionSupport.Detect : InteractionSupport.No,
+        });
+    }
 }

@@ -12,6 +12,12 @@ internal sealed class LiveProgress(TrainingReport? report) : IProgress<TrainingP
 {
     private ProgressTask? _task;
 
+    private void WriteLine(string line)
+    {
+        if (_task is null) Console.WriteLine(line);
+        else AnsiConsole.MarkupLine(Markup.Escape(line));
+    }
+
     public TrainingProgress? Last { get; private set; }
 
     public static string Describe(TrainingProgress p) =>
@@ -36,6 +42,9 @@ internal sealed class LiveProgress(TrainingReport? report) : IProgress<TrainingP
 
     public void Report(TrainingProgress value)
     {
+        if (Last is null && value.ResumedFromStep is { } from)
+            WriteLine($"resuming from step {from}{(value.TotalSteps is { } all ? $" of {all}" : "")}");
+        if (value.Losses.Count == 0) return; // the resume report carries no step of its own
         Last = value;
         report?.Add(value);
         if (_task is null)

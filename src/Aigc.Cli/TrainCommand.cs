@@ -8,6 +8,7 @@ using Aigc.MLNet.Gan;
 using Aigc.MLNet.Imaging;
 using Aigc.MLNet.LanguageModels;
 using Aigc.MLNet.ModelFiles;
+using Aigc.MLNet.Training;
 using Aigc.MLNet.Transforms;
 using Aigc.MLNet.Vae;
 using Aigc.Torch;
@@ -21,7 +22,7 @@ internal static class TrainCommand
         .AcceptOnlyFromAmong("gan", "vae", "lm", "diffusion", "classifier");
     private static readonly Option<string> Data = new("--data") { Description = "A built-in data set (fashion-mnist, fortunes, words) or a path", Required = true };
     private static readonly Option<string> Out = new("--out") { Description = "The model file to write", DefaultValueFactory = _ => "model.aigc" };
-    private static readonly Option<string> Preset = new("--preset") { Description = "Model size: nano (seconds, for trying things), small (the default; baby for lm)", DefaultValueFactory = _ => "small" };
+    private static readonly Option<string> Preset = new("--preset") { Description = "Model size: nano (seconds, for trying things) or small (lm: nanoGPT's baby GPT)", DefaultValueFactory = _ => "small" };
     private static readonly Option<int?> Epochs = new("--epochs") { Description = "Passes over the data (image families)" };
     private static readonly Option<long?> Steps = new("--steps") { Description = "A step budget (lm: the schedule length)" };
     private static readonly Option<int?> BatchSize = new("--batch-size") { Description = "Examples per step" };
@@ -33,7 +34,8 @@ internal static class TrainCommand
     private static readonly Option<int?> Context = new("--context") { Description = "lm: tokens per training window (and the GPT's context)" };
     private static readonly Option<string?> Checkpoint = new("--checkpoint") { Description = "Checkpoint file (default: the model file + .ckpt)" };
     private static readonly Option<long> CheckpointEvery = new("--checkpoint-every") { Description = "Write a checkpoint every N steps (also on Ctrl+C and at the end)", DefaultValueFactory = _ => 500 };
-    private static readonly Option<bool> Resume = new("--resume") { Description = "Continue from the checkpoint when it exists" };
+    private static readonly Option<bool> Resume = new("--resume") { Description = "Continue from the checkpoint when it exists (it must come from the same run: family, options, data, batch size, learning rate, seed; --epochs and --steps may grow)" };
+    private static readonly Option<bool> ResumeAnyway = new("--resume-anyway") { Description = "With --resume: continue even from a checkpoint of a different run" };
     private static readonly Option<long?> Limit = new("--limit") { Description = "Use at most N examples of the data (quick trials)" };
     private static readonly Option<string?> Report = new("--report") { Description = "Folder for the training report (loss.png, index.html, sample grids)" };
 
@@ -42,7 +44,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train a generative model on real data and save it")
         {
             Family, Data, Out, Preset, Epochs, Steps, BatchSize, LearningRate, Conditional, Architecture, Tokenizer, VocabularySize, Context,
-            Checkpoint, CheckpointEvery, Resume, Limit, Report, CommonOptions.Device, CommonOptions.Seed, CommonOptions.Threads, CommonOptions.Verbose,
+            Checkpoint, CheckpointEvery, Resume, ResumeAnyway, Limit, Report, CommonOptions.Device, CommonOptions.Seed, CommonOptions.Threads, CommonOptions.Verbose,
         };
         command.SetAction(r => CommonOptions.Guard(r, () => Run(r)));
         return command;
@@ -52,7 +54,7 @@ internal static class TrainCommand
     {
         var ctx = CommonOptions.Context(r);
         string family = r.GetValue(Family)!, data = r.GetValue(Data)!, output = r.GetValue(Out)!, preset = r.GetValue(Preset)!;
-        if (preset is not ("nano" or "small" or "baby")) throw new CliException($"--preset must be nano, small or baby, not '{preset}'.");
+        if (preset is not ("nano" or "small")) throw new CliException($"--preset must be nano or small, not '{preset}'.");
         string checkpoint = r.GetValue(Checkpoint) ?? output + ".ckpt";
         string? reportFolder = r.GetValue(Report);
         var report = reportFolder is null ? null : new TrainingReport(reportFolder);
@@ -60,7 +62,8 @@ internal static class TrainCommand
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
-        Console.WriteLine($"device {ctx.Device} ({ctx.DeviceReason}), seed {r.GetValue(CommonOptions.Seed)}");
+        // Why this device was chosen is a long sentence; it is shown with --verbose, the device itself in the result line.
+        if (r.GetValue(CommonOptions.Verbose)) Console.WriteLine($"device {ctx.Device} ({ctx.DeviceReason}), seed {r.GetValue(CommonOptions.Seed)}");
         try
         {
             var (model, sampleText) = progress.Run($"training {family}", () => Train(r, ctx, family, data, preset, checkpoint, reportFolder, progress, cancel.Token));
@@ -70,7 +73,7 @@ internal static class TrainCommand
                 if (directory is not null) Directory.CreateDirectory(directory);
                 ctx.MLContext.Model.SaveGenerative(model, output);
                 var last = progress.Last;
-                Console.WriteLine($"saved {output} ({model.Family}) after {model.GetContents().Training.Steps} steps" + (last is null ? "" : $"; {LiveProgress.Describe(last)}"));
+                Console.WriteLine($"saved {output} ({model.Family}) after {model.GetContents().Training.Steps} steps on {ctx.Device}" + (last is null ? "" : $"; {LiveProgress.Describe(last)}"));
                 if (report is not null)
                 {
                     var summary = new Dictionary<string, string> { ["family"] = model.Family, ["data"] = data, ["model file"] = output, ["device"] = ctx.Device.ToString() };
@@ -81,10 +84,18 @@ internal static class TrainCommand
             }
             return 0;
         }
-        catch (OperationCanceledException)
+        catch (TrainingCancelledException stopped)
         {
-            Console.WriteLine($"stopped after step {progress.Last?.Step ?? 0}; checkpoint {checkpoint}; continue with --resume");
+            // The loop says which step it stopped at and whether it wrote the checkpoint; progress reports lag behind.
+            Console.WriteLine(stopped.CheckpointPath is { } written
+                ? $"stopped after step {stopped.Step}; checkpoint of that step: {written}; continue with --resume"
+                : $"stopped after step {stopped.Step}; no checkpoint was written");
             return 130;
+        }
+        catch (CheckpointMismatchException mismatch)
+        {
+            throw new CliException($"--resume: {mismatch.CheckpointPath} comes from a different run ({string.Join("; ", mismatch.Differences)}); " +
+                                   "drop --resume to start afresh, or add --resume-anyway.");
         }
         finally
         {
@@ -95,7 +106,8 @@ internal static class TrainCommand
     private static (ISavableModel Model, string? SampleText) Train(ParseResult r, GenerativeCatalog ctx, string family, string data, string preset,
         string checkpoint, string? report, LiveProgress progress, CancellationToken cancel)
     {
-        bool nano = preset == "nano", resume = r.GetValue(Resume), conditional = r.GetValue(Conditional);
+        bool nano = preset == "nano", resume = r.GetValue(Resume), conditional = r.GetValue(Conditional), anyway = r.GetValue(ResumeAnyway);
+        if (anyway && !resume) throw new CliException("--resume-anyway only applies with --resume.");
         long every = r.GetValue(CheckpointEvery);
         int? epochs = r.GetValue(Epochs), batch = r.GetValue(BatchSize);
         long? steps = r.GetValue(Steps);
@@ -111,7 +123,7 @@ internal static class TrainCommand
                 o = o with
                 {
                     Epochs = epochs ?? o.Epochs, MaxSteps = steps, BatchSize = batch ?? o.BatchSize, LearningRate = lr ?? o.LearningRate,
-                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume,
+                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume, ResumeDespiteMismatch = anyway,
                     SampleGridEveryNSteps = report is null ? 0 : 200, SampleGridFolder = report,
                 };
                 return (ctx.Trainers.Gan(o).Fit(BuiltInData.Images(ctx, data, PixelScale.MinusOneToOne, limit), null, progress, cancel), null);
@@ -123,7 +135,7 @@ internal static class TrainCommand
                 o = o with
                 {
                     Architecture = architecture, Epochs = epochs ?? o.Epochs, MaxSteps = steps, BatchSize = batch ?? o.BatchSize, LearningRate = lr ?? o.LearningRate,
-                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume,
+                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume, ResumeDespiteMismatch = anyway,
                 };
                 var vae = ctx.Trainers.Vae(o).Fit(BuiltInData.Images(ctx, data, PixelScale.ZeroToOne, limit), null, progress, cancel);
                 if (report is not null)
@@ -137,7 +149,7 @@ internal static class TrainCommand
                 o = o with
                 {
                     Epochs = epochs ?? o.Epochs, MaxSteps = steps, BatchSize = batch ?? o.BatchSize, LearningRate = lr ?? o.LearningRate,
-                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume,
+                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume, ResumeDespiteMismatch = anyway,
                     SampleGridEveryNSteps = report is null ? 0 : 500, SampleGridFolder = report,
                 };
                 return (ctx.Trainers.Diffusion(o).Fit(BuiltInData.Images(ctx, data, PixelScale.MinusOneToOne, limit), null, progress, cancel), null);
@@ -158,7 +170,7 @@ internal static class TrainCommand
                     WarmupSteps = maxSteps is { } m ? Math.Min(o.WarmupSteps, m / 10) : o.WarmupSteps,
                     ValidateEveryNSteps = maxSteps is { } v ? Math.Max(1, v / 4) : 0,
                     BatchSize = batch ?? o.BatchSize, LearningRate = lr ?? o.LearningRate,
-                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume,
+                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume, ResumeDespiteMismatch = anyway,
                 };
                 // Every 10th document is held out for validation; a corpus of fewer than 10 documents
                 // (one text file, say) trains on everything without validation.
@@ -173,11 +185,11 @@ internal static class TrainCommand
             }
             default:
             {
-                var o = new ImageClassifierOptions();
+                var o = nano ? ImageClassifierOptions.Nano : new ImageClassifierOptions();
                 o = o with
                 {
-                    Epochs = epochs ?? 2, MaxSteps = steps, BatchSize = batch ?? o.BatchSize, LearningRate = lr ?? o.LearningRate,
-                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume,
+                    Epochs = epochs ?? Math.Min(o.Epochs, 2), MaxSteps = steps, BatchSize = batch ?? o.BatchSize, LearningRate = lr ?? o.LearningRate,
+                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume, ResumeDespiteMismatch = anyway,
                 };
                 var images = BuiltInData.Images(ctx, data, PixelScale.ZeroToOne, limit);
                 return (ctx.Trainers.ImageClassifier(o).Fit(images, null, progress, cancel), null);

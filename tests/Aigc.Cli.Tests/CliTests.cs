@@ -41,6 +41,20 @@ public sealed class CliTests : IDisposable
 
         var info = Run("info", P("vae.aigc"), "--json");
         Assert.Equal(0, info.Code);
+        // Issue #16: `info | cat -v` showed colour codes. Output that is not a terminal gets none, whatever TERM says.
+        var term = Environment.GetEnvironmentVariable("TERM");
+        Environment.SetEnvironmentVariable("TERM", "xterm-256color");
+        try
+        {
+            var table = Run("info", P("vae.aigc"));
+            Assert.Equal(0, table.Code);
+            Assert.Contains("vae", table.Out);
+            Assert.DoesNotContain('\u001b', table.Out);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("TERM", term);
+        }
         Assert.Equal("vae", JsonDocument.Parse(info.Out).RootElement.GetProperty("Family").GetString());
 
         var gen = Run("generate", P("vae.aigc"), "--count", "3", "--out", P("images"), "--device", "cpu");
@@ -53,6 +67,31 @@ public sealed class CliTests : IDisposable
         var metrics = JsonDocument.Parse(eval.Out).RootElement;
         Assert.True(metrics.GetProperty("negative_elbo").GetDouble() > 0);
         Assert.True(metrics.GetProperty("psnr_db").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void Resume_ContinuesOnlyTheSameRun_AndSaysFromWhere()
+    {
+        string[] Args(string limit, string steps, params string[] extra) =>
+            ["train", "vae", "--data", "fashion-mnist-test", "--preset", "nano", "--limit", limit, "--steps", steps, "--out", P("r.aigc"), "--device", "cpu", .. extra];
+        var first = Run(Args("256", "2"));
+        Assert.True(first.Code == 0, first.Out + first.Err);
+        // Issue #16: a resume over other data once "continued" silently; now it names the difference in flags.
+        var other = Run(Args("128", "4", "--resume"));
+        Assert.Equal(1, other.Code);
+        Assert.Contains("--resume: " + P("r.aigc.ckpt") + " comes from a different run (data: another data set (256 rows in the checkpoint's run, 128 now", other.Err);
+        Assert.Contains("add --resume-anyway", other.Err);
+        Assert.DoesNotContain("\n", other.Err.TrimEnd());
+
+        var longer = Run(Args("256", "4", "--resume"));
+        Assert.True(longer.Code == 0, longer.Out + longer.Err);
+        Assert.Contains("resuming from step 2 of 4", longer.Out);
+        Assert.Contains("after 4 steps", longer.Out);
+
+        var anyway = Run(Args("128", "5", "--resume", "--resume-anyway"));
+        Assert.True(anyway.Code == 0, anyway.Out + anyway.Err);
+        Assert.Contains("resuming from step 4", anyway.Out);
+        Assert.Equal(1, Run(Args("256", "2", "--resume-anyway")).Code);
     }
 
     [Theory]
@@ -130,6 +169,8 @@ public sealed class CliTests : IDisposable
         var lines = r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Single(lines);
         Assert.StartsWith("error: ", lines[0]);
+        // Issue #16: a train that fails on its arguments printed a 200-character device line first.
+        Assert.Equal("", r.Out);
     }
 
     [Fact]

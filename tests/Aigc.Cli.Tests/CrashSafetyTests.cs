@@ -81,7 +81,13 @@ public sealed class CrashSafetyTests : IDisposable
         Assert.True(p.WaitForExit(20_000), "the process did not stop after SIGINT");
         p.WaitForExit(); // flush the redirected output
         Assert.Equal(130, p.ExitCode);
-        lock (output) Assert.Contains("stopped after step", output.ToString());
+        // Issue #16: the message names the step the checkpoint actually holds (it once named the last progress report's).
+        string text;
+        lock (output) text = output.ToString();
+        var stopped = System.Text.RegularExpressions.Regex.Match(text, @"stopped after step (\d+); checkpoint of that step: (\S+); continue with --resume");
+        Assert.True(stopped.Success, text);
+        Assert.Equal(checkpoint, stopped.Groups[2].Value);
+        Assert.Equal(Step(checkpoint), long.Parse(stopped.Groups[1].Value));
         Assert.True(Step(checkpoint) > 0);
     }
 }

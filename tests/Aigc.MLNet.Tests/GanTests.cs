@@ -87,6 +87,17 @@ public class GanTests : IDisposable
     }
 
     [Fact]
+    public void Conditional_WritesSampleGridsWithOneLabelPerRow()
+    {
+        // Issue #16: the grid's labels were built as floats, which the label embedding rejected at the first grid.
+        var ctx = Cpu.Context(3);
+        var grids = Path.Combine(_dir, "conditional-grids");
+        var options = GanOptions.Nano with { LabelColumn = "Label", MaxSteps = 2, SampleGridEveryNSteps = 2, SampleGridFolder = grids };
+        using var gan = ctx.Generative().Trainers.Gan(options).Fit(Images(ctx, 128));
+        Assert.True(new FileInfo(Path.Combine(grids, "samples-step-2.png")).Length > 0);
+    }
+
+    [Fact]
     public void Transform_FromSeedColumn_MatchesDirectGeneration_AndSurvivesSaveLoad()
     {
         var ctx = Cpu.Context(3);

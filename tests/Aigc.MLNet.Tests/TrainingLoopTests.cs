@@ -137,15 +137,55 @@ public class TrainingLoopTests : IDisposable
         using var task = new RegressionTask();
         task.OnStep = n => { if (n == 5) cts.Cancel(); };
         var checkpoint = Path.Combine(_dir, "cancel.ckpt");
-        Assert.Throws<OperationCanceledException>(() => new TrainingLoop(ctx.Generative(), seed: 1).Run(task, Data(256), null,
+        var stopped = Assert.Throws<TrainingCancelledException>(() => new TrainingLoop(ctx.Generative(), seed: 1).Run(task, Data(256), null,
             new TrainingOptions { Epochs = 10, BatchSize = 8, CheckpointPath = checkpoint }, cancellationToken: cts.Token));
         Assert.Equal(5, task.StepsSeen);
-        Assert.True(File.Exists(checkpoint));
+        Assert.Equal((5L, checkpoint), (stopped.Step, stopped.CheckpointPath));
+        using (var file = Aigc.Torch.Serialization.SafeTensors.Load(checkpoint))
+            Assert.Equal("5", file.Metadata["step"]);
         // The model is still usable: training can continue from where it stopped.
         var result = new TrainingLoop(ctx.Generative(), seed: 1).Run(task, Data(256), null,
             new TrainingOptions { Epochs = 1, BatchSize = 8, CheckpointPath = checkpoint, ResumeFromCheckpoint = true });
         Assert.True(result.Resumed);
         Assert.Equal(32, result.Steps);
+    }
+
+    [Fact]
+    public void Resume_RefusesACheckpointOfAnotherRun_ListingEveryDifference()
+    {
+        var ctx = Cpu.Context(1);
+        var checkpoint = Path.Combine(_dir, "identity.ckpt");
+        var options = new TrainingOptions { BatchSize = 8, MaxSteps = 3, CheckpointPath = checkpoint };
+        using (var task = new RegressionTask())
+            new TrainingLoop(ctx.Generative(), seed: 1).Run(task, Data(64), null, options);
+
+        using (var task = new RegressionTask())
+        {
+            var resume = options with { BatchSize = 16, LearningRate = 0.5, MaxSteps = 6, ResumeFromCheckpoint = true };
+            var e = Assert.Throws<CheckpointMismatchException>(() => new TrainingLoop(ctx.Generative(), seed: 2).Run(task, Data(128), null, resume));
+            Assert.Equal(
+            [
+                "seed: 1 in the checkpoint, 2 now",
+                "BatchSize: 8 in the checkpoint, 16 now",
+                "LearningRate: 0.001 in the checkpoint, 0.5 now",
+                "data: another data set (64 rows in the checkpoint's run, 128 now, or other values)",
+            ], e.Differences);
+            Assert.StartsWith(checkpoint + " was written by a different run (seed: 1", e.Message);
+            Assert.Equal(0, task.StepsSeen);
+
+            // Asked to, it resumes anyway; a longer budget alone is never a difference.
+            var reports = new List<TrainingProgress>();
+            var result = new TrainingLoop(ctx.Generative(), seed: 2).Run(task, Data(128), null, resume with { ResumeDespiteMismatch = true },
+                new SyncProgress<TrainingProgress>(reports.Add));
+            Assert.True(result.Resumed);
+            Assert.Equal(6, result.Steps);
+            Assert.Equal((3L, (long?)3), (reports[0].Step, reports[0].ResumedFromStep));
+            Assert.Empty(reports[0].Losses);
+        }
+        // The checkpoint now belongs to the second run, which resumes without complaint.
+        using (var task = new RegressionTask())
+            Assert.Equal(8, new TrainingLoop(ctx.Generative(), seed: 2).Run(task, Data(128), null,
+                options with { BatchSize = 16, LearningRate = 0.5, MaxSteps = 8, ResumeFromCheckpoint = true }).Steps);
     }
 
     [Fact]

@@ -28,6 +28,9 @@ public sealed record ImageClassifierOptions : Training.TrainingOptions
     /// <summary>Size of the feature layer (the space the Fréchet distance is measured in).</summary>
     public int FeatureDim { get; init; } = 128;
 
+    /// <summary>A small feature layer and one short epoch, for tests and smoke runs.</summary>
+    public static ImageClassifierOptions Nano => new() { FeatureDim = 32, Epochs = 1, BatchSize = 64 };
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first bad option.</summary>
     public override void Validate()
     {

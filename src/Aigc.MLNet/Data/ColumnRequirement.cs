@@ -43,6 +43,15 @@ internal sealed record ColumnRequirement(string Name, string Expected, Func<Data
         t => t is TextDataViewType,
         c => c.Kind == SchemaShape.Column.VectorKind.Scalar && c.ItemType is TextDataViewType);
 
+    /// <summary>Text, or token ids: a vector of Int32 of any length (one document or prompt per row).</summary>
+    public static ColumnRequirement TextOrTokens(string name) => new(name, "Text (String) or token ids (Vector<Int32>)",
+        t => t is TextDataViewType || IsTokens(t),
+        c => (c.Kind == SchemaShape.Column.VectorKind.Scalar && c.ItemType is TextDataViewType)
+            || (c.Kind != SchemaShape.Column.VectorKind.Scalar && c.ItemType == NumberDataViewType.Int32 && !c.IsKey));
+
+    /// <summary>True for a token-id column: a vector of Int32, fixed or variable length.</summary>
+    public static bool IsTokens(DataViewType type) => type is VectorDataViewType v && v.ItemType == NumberDataViewType.Int32;
+
     /// <summary>Checks the column in a schema shape.</summary>
     /// <exception cref="SchemaMismatchException">The column is missing or of another kind.</exception>
     public void Check(SchemaShape shape)

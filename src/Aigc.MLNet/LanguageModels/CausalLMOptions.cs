@@ -109,14 +109,18 @@ public sealed record CausalLMOptions : Training.TrainingOptions
         Epochs = int.MaxValue;
     }
 
-    /// <summary>The training text column (one document per row).</summary>
+    /// <summary>The training column, one document per row: text, or token ids (a vector of Int32) made by
+    /// <see cref="Tokenizer"/>.</summary>
     public string TextColumn { get; init; } = "Text";
 
-    /// <summary>The column the transformer reads prompts from.</summary>
+    /// <summary>The column the transformer reads prompts from: text, or token ids (a vector of Int32).</summary>
     public string PromptColumn { get; init; } = "Prompt";
 
     /// <summary>The column the transformer writes completions to.</summary>
     public string CompletionColumn { get; init; } = "Completion";
+
+    /// <summary>The column the transformer writes the generated token ids to (variable-length Int32).</summary>
+    public string CompletionTokensColumn { get; init; } = "CompletionTokens";
 
     /// <summary>GPT or LSTM.</summary>
     public LanguageModelArchitecture Architecture { get; init; } = LanguageModelArchitecture.Gpt;
@@ -205,6 +209,8 @@ public sealed record CausalLMOptions : Training.TrainingOptions
         if (string.IsNullOrEmpty(TextColumn)) throw new ArgumentOutOfRangeException(nameof(TextColumn), "must be set");
         if (string.IsNullOrEmpty(PromptColumn)) throw new ArgumentOutOfRangeException(nameof(PromptColumn), "must be set");
         if (string.IsNullOrEmpty(CompletionColumn)) throw new ArgumentOutOfRangeException(nameof(CompletionColumn), "must be set");
+        if (string.IsNullOrEmpty(CompletionTokensColumn) || CompletionTokensColumn == CompletionColumn)
+            throw new ArgumentOutOfRangeException(nameof(CompletionTokensColumn), CompletionTokensColumn, "must be set, and differ from CompletionColumn");
         if (Gpt is null) throw new ArgumentOutOfRangeException(nameof(Gpt), "must be set");
         if (Lstm is null) throw new ArgumentOutOfRangeException(nameof(Lstm), "must be set");
         if (Architecture == LanguageModelArchitecture.Gpt) Gpt.Validate();

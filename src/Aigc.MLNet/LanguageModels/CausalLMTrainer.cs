@@ -36,7 +36,7 @@ public sealed class CausalLMTrainer : IEstimator<CausalLMTransformer>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        ColumnRequirement.Text(Options.TextColumn).Check(inputSchema);
+        ColumnRequirement.TextOrTokens(Options.TextColumn).Check(inputSchema);
         return SchemaShapes.Append(inputSchema, CausalLMTransformer.Outputs(Options));
     }
 
@@ -44,26 +44,31 @@ public sealed class CausalLMTrainer : IEstimator<CausalLMTransformer>
     public CausalLMTransformer Fit(IDataView input) => Fit(input, null);
 
     /// <summary>Trains, reporting progress and honouring cancellation.</summary>
-    /// <param name="train">Documents in <see cref="CausalLMOptions.TextColumn"/>.</param>
+    /// <param name="train">Documents in <see cref="CausalLMOptions.TextColumn"/>: text, or token ids (Int32 vectors)
+    /// made by <see cref="CausalLMOptions.Tokenizer"/>.</param>
     /// <param name="validation">Optional held-out documents: loss and perplexity every
     /// <see cref="TrainingOptions.ValidateEveryNSteps"/> steps and at the end.</param>
     /// <param name="progress">Receives "loss", "lr" and "grad_norm" per report.</param>
     /// <param name="cancellationToken">Stops within one step.</param>
-    /// <exception cref="SchemaMismatchException">The text column is missing or not text.</exception>
-    /// <exception cref="ArgumentException">The text is too short for one window, or holds characters the tokenizer cannot encode.</exception>
+    /// <exception cref="SchemaMismatchException">The column is missing, or neither text nor Int32 vectors.</exception>
+    /// <exception cref="ArgumentException">The text is too short for one window, holds characters the tokenizer cannot
+    /// encode, or holds token ids outside the tokenizer's vocabulary (or without a tokenizer set).</exception>
     public CausalLMTransformer Fit(IDataView train, IDataView? validation, IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
         Engine.ManualSeed(unchecked((ulong)_seed));
-        var trainDocs = ReadDocuments(train, Options.TextColumn);
-        var validationDocs = validation is null ? null : ReadDocuments(validation, Options.TextColumn);
-        var tokenizer = Options.Tokenizer ?? BuildTokenizer(trainDocs.Concat(validationDocs ?? []).Append(Options.DocumentSeparator));
+        var trainDocs = Corpus.Read(train, Options.TextColumn);
+        var validationDocs = validation is null ? null : Corpus.Read(validation, Options.TextColumn);
+        if (trainDocs.Texts is null && Options.Tokenizer is null)
+            throw new ArgumentException($"Column '{Options.TextColumn}' holds token ids; set CausalLMOptions.Tokenizer to the tokenizer that produced them.", nameof(train));
+        var tokenizer = Options.Tokenizer
+            ?? BuildTokenizer(trainDocs.Texts!.Concat(validationDocs?.Texts ?? []).Append(Options.DocumentSeparator));
         var ids = TokenIds.For(tokenizer, Options.TokenizerVocabularySize);
         int window = Options.WindowLength + 1;
-        var trainWindows = TokenWindows.Create(Tokenize(ids, trainDocs, Options.DocumentSeparator), window, stride: 1);
+        var trainWindows = TokenWindows.Create(trainDocs.ToStream(ids, Options.DocumentSeparator), window, stride: 1);
         var validationWindows = validationDocs is null ? null
-            : TokenWindows.Create(Tokenize(ids, validationDocs, Options.DocumentSeparator), window, stride: window - 1);
+            : TokenWindows.Create(validationDocs.ToStream(ids, Options.DocumentSeparator), window, stride: window - 1);
         var model = CausalLMTransformer.CreateModule(Options, ids.VocabularySize);
         try
         {
@@ -73,7 +78,7 @@ public sealed class CausalLMTrainer : IEstimator<CausalLMTransformer>
             long stepsPerEpoch = (rows + Options.BatchSize - 1) / Options.BatchSize;
             long totalSteps = Math.Min(Options.MaxSteps ?? long.MaxValue, stepsPerEpoch * (long)Options.Epochs);
             using var task = new CausalLMTrainingTask(model, Options, totalSteps, _context.Device);
-            var loop = Options with { Epochs = (int)Math.Min((totalSteps + stepsPerEpoch - 1) / stepsPerEpoch, int.MaxValue) };
+            var loop = Options with { Epochs = (int)Math.Min((totalSteps + stepsPerEpoch - 1) / stepsPerEpoch, int.MaxValue), ScheduleSteps = totalSteps };
             var result = new TrainingLoop(_context, _seed).Run(task, trainWindows, validationWindows, loop, progress, cancellationToken);
             var summary = FamilyFiles.Summary(result, _seed, train, Options.TextColumn);
             return new CausalLMTransformer(_context, model, tokenizer, ids, Options, summary);
@@ -85,48 +90,9 @@ public sealed class CausalLMTrainer : IEstimator<CausalLMTransformer>
         }
     }
 
-    /// <summary>Every document of a text column, in order.</summary>
-    internal static List<string> ReadDocuments(IDataView data, string column)
-    {
-        var col = data.Schema.Require(column, TextDataViewType.Instance);
-        var docs = new List<string>();
-        using var cursor = data.GetRowCursor([col]);
-        var getter = cursor.GetGetter<ReadOnlyMemory<char>>(col);
-        ReadOnlyMemory<char> value = default;
-        while (cursor.MoveNext())
-        {
-            getter(ref value);
-            if (!value.IsEmpty) docs.Add(value.ToString());
-        }
-        if (docs.Count == 0) throw new ArgumentException($"Column '{column}' holds no text.", nameof(data));
-        return docs;
-    }
-
     private Microsoft.ML.Tokenizers.Tokenizer BuildTokenizer(IEnumerable<string> corpus) => Options.TokenizerKind switch
     {
         TokenizerKind.Char => CharTokenizer.FromCorpus(corpus),
         _ => BpeTrainer.Train(corpus, Options.BpeVocabularySize, [ByteLevelBpeTokenizer.EndOfText]),
     };
-
-    /// <summary>The documents as one token stream, joined by end-of-text (when the tokenizer has it)
-    /// or by the encoded separator.</summary>
-    internal static long[] Tokenize(ITokenIds tokenizer, IReadOnlyList<string> docs, string separator)
-    {
-        long[] join = tokenizer.EndOfTextId is { } eot ? [eot]
-            : separator.Length == 0 ? [] : tokenizer.Encode(separator);
-        var stream = new List<long>();
-        for (int i = 0; i < docs.Count; i++)
-        {
-            if (i > 0) stream.AddRange(join);
-            try
-            {
-                stream.AddRange(tokenizer.Encode(docs[i]));
-            }
-            catch (ArgumentException e)
-            {
-                throw new ArgumentException($"Document {i} cannot be tokenised: {e.Message}", nameof(docs), e);
-            }
-        }
-        return [.. stream];
-    }
 }

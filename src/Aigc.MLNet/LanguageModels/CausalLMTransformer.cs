@@ -66,17 +66,26 @@ public sealed class CausalLMTransformer : BatchedTransformer, IDisposable
         ? new GptModel(o.Gpt, vocabularySize)
         : new LstmLanguageModel(o.Lstm, vocabularySize);
 
-    internal static IReadOnlyList<(string Name, DataViewType Type)> Outputs(CausalLMOptions o) => [(o.CompletionColumn, TextDataViewType.Instance)];
+    internal static IReadOnlyList<(string Name, DataViewType Type)> Outputs(CausalLMOptions o) =>
+        [(o.CompletionColumn, TextDataViewType.Instance), (o.CompletionTokensColumn, new VectorDataViewType(NumberDataViewType.Int32))];
 
-    /// <summary>Completes the text of the prompt column into the completion column. A pipeline gives the
-    /// same completion for the same prompt on every read: without a generation seed of its own, each
-    /// row is generated with seed 0.</summary>
+    /// <summary>Completes each prompt of the prompt column (text, or token ids of this model's tokenizer)
+    /// into the completion column (text) and the completion-tokens column (the generated ids,
+    /// variable-length Int32). A pipeline gives the same completion for the same prompt on every read:
+    /// without a generation seed of its own, each row is generated with seed 0.</summary>
     private protected override BatchMapping CreateMapping(DataViewSchema input)
     {
-        input.Require(ColumnRequirement.Text(Options.PromptColumn));
+        var prompt = input.Require(ColumnRequirement.TextOrTokens(Options.PromptColumn));
         var options = Options.Generation.Seed is null ? Options.Generation with { Seed = 0 } : Options.Generation;
+        bool tokens = ColumnRequirement.IsTokens(prompt.Type);
         return new BatchMapping(input, [Options.PromptColumn], Outputs(Options), batchSize: 16, batch =>
-            [RowBatch.TextRows(batch.Texts(Options.PromptColumn).Select(prompt => Generator.Generate(prompt, options).Text))]);
+        {
+            // Row by row, so a row's completion does not depend on the batch it lands in.
+            var results = tokens
+                ? batch.Tokens(Options.PromptColumn).Select(ids => Generator.GenerateFromTokens([ids], options)[0]).ToList()
+                : batch.Texts(Options.PromptColumn).Select(text => Generator.Generate(text, options)).ToList();
+            return [RowBatch.TextRows(results.Select(r => r.Text)), RowBatch.TokenRows(results.Select(r => r.Tokens))];
+        });
     }
 
     /// <summary>Completes one prompt (default options: <see cref="CausalLMOptions.Generation"/>).</summary>
@@ -99,14 +108,13 @@ public sealed class CausalLMTransformer : BatchedTransformer, IDisposable
     public Microsoft.Extensions.AI.IChatClient AsChatClient(ChatTemplate? template = null) => new LanguageModelChatClient(this, template);
 
     /// <summary>Perplexity on the documents of <paramref name="column"/> (default: the training text
-    /// column), tokenised and joined as in training and scored in non-overlapping windows of the
+    /// column; text, or token ids of this model's tokenizer), tokenised and joined as in training and scored in non-overlapping windows of the
     /// training length. Lower is better.</summary>
     /// <exception cref="ArgumentException">The text is shorter than one window or cannot be tokenised.</exception>
     public PerplexityMetrics EvaluatePerplexity(IDataView data, string? column = null)
     {
         ArgumentNullException.ThrowIfNull(data);
-        var docs = CausalLMTrainer.ReadDocuments(data, column ?? Options.TextColumn);
-        var tokens = CausalLMTrainer.Tokenize(TokenIds, docs, Options.DocumentSeparator);
+        var tokens = Corpus.Read(data, column ?? Options.TextColumn).ToStream(TokenIds, Options.DocumentSeparator);
         int window = Options.WindowLength + 1;
         var windows = TokenWindows.Create(tokens, window, stride: window - 1);
         double loss = CausalLMTrainingTask.MeanLoss(Model, windows, 32, null, _context.Device, Options.MixedPrecision);

@@ -50,12 +50,29 @@ public sealed class TextGenerator
     {
         ArgumentNullException.ThrowIfNull(prompt);
         long[] ids = Tokenizer.EncodePrompt(prompt);
-        if (ids.Length == 0)
-        {
-            if (EndOfTextId is not { } eot)
-                throw new ArgumentException("The prompt is empty, and this model's tokenizer has no end-of-text token to start from; give at least one character.", nameof(prompt));
-            ids = [eot];
-        }
+        if (ids.Length == 0 && EndOfTextId is null)
+            throw new ArgumentException("The prompt is empty, and this model's tokenizer has no end-of-text token to start from; give at least one character.", nameof(prompt));
+        return Fit(ids);
+    }
+
+    /// <summary>Checks prompt token ids: each must be a token of the vocabulary; an empty prompt starts
+    /// from the end-of-text token when there is one; a prompt longer than the context keeps its last tokens.</summary>
+    /// <exception cref="ArgumentException">An id is outside [0, vocabulary size), or the prompt is empty
+    /// and there is no end-of-text token.</exception>
+    public (long[] Ids, bool Truncated) CheckPromptTokens(IReadOnlyList<long> promptTokens)
+    {
+        ArgumentNullException.ThrowIfNull(promptTokens);
+        for (int i = 0; i < promptTokens.Count; i++)
+            if (promptTokens[i] < 0 || promptTokens[i] >= Tokenizer.VocabularySize)
+                throw new ArgumentException($"Prompt token {i} is {promptTokens[i]}, outside this model's vocabulary [0, {Tokenizer.VocabularySize}).", nameof(promptTokens));
+        if (promptTokens.Count == 0 && EndOfTextId is null)
+            throw new ArgumentException("The prompt has no tokens, and this model's tokenizer has no end-of-text token to start from.", nameof(promptTokens));
+        return Fit([.. promptTokens]);
+    }
+
+    private (long[] Ids, bool Truncated) Fit(long[] ids)
+    {
+        if (ids.Length == 0) ids = [EndOfTextId!.Value];
         if (Model.ContextLength is { } ctx && ids.Length > ctx) return (ids[^ctx..], true);
         return (ids, false);
     }
@@ -72,9 +89,25 @@ public sealed class TextGenerator
     {
         ArgumentNullException.ThrowIfNull(prompts);
         if (prompts.Count == 0) return [];
+        return Run(prompts.Select(EncodePrompt).ToArray(), options, cancellationToken);
+    }
+
+    /// <summary>Completes prompts given as token ids (as a token column of a pipeline holds them), in one batch.</summary>
+    /// <exception cref="ArgumentException">An id is outside the vocabulary, or a prompt is empty without an end-of-text token.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled between tokens.</exception>
+    public IReadOnlyList<GenerationResult> GenerateFromTokens(IReadOnlyList<IReadOnlyList<long>> promptTokens, GenerationOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(promptTokens);
+        if (promptTokens.Count == 0) return [];
+        return Run(promptTokens.Select(CheckPromptTokens).ToArray(), options, cancellationToken);
+    }
+
+    private IReadOnlyList<GenerationResult> Run((long[] Ids, bool Truncated)[] encoded, GenerationOptions? options, CancellationToken cancellationToken)
+    {
         options ??= new GenerationOptions();
         options.Validate();
-        var encoded = prompts.Select(EncodePrompt).ToArray();
         if (options.NumBeams > 1)
             return encoded.Select(p => new BeamSearch(this, p.Ids, p.Truncated, options).Run(cancellationToken)).ToArray();
         using var run = new DecodeRun(this, encoded, options);

@@ -122,6 +122,24 @@ internal sealed class RowBatch
         return values.Take(Count).Select(v => v.ToString()).ToArray();
     }
 
+    /// <summary>A token-id column (vectors of Int32 of any length) as Int64 ids per row.</summary>
+    public long[][] Tokens(string column)
+    {
+        var values = (VBuffer<int>[])_buffers[_schema[column].Index].Values;
+        var result = new long[Count][];
+        for (int i = 0; i < Count; i++)
+        {
+            var row = new int[values[i].Length];
+            ValueCopy.ToDense(values[i], row);
+            result[i] = Array.ConvertAll(row, id => (long)id);
+        }
+        return result;
+    }
+
+    /// <summary>Token ids as a variable-length Int32 vector column.</summary>
+    public static VBuffer<int>[] TokenRows(IEnumerable<IReadOnlyList<long>> rows) =>
+        rows.Select(r => new VBuffer<int>(r.Count, r.Select(id => checked((int)id)).ToArray())).ToArray();
+
     /// <summary>Per-row Single vectors from a (rows, ...) tensor, as an output column.</summary>
     public static VBuffer<float>[] VectorRows(Tensor t)
     {

@@ -56,8 +56,13 @@ public sealed class TrainingLoop
         long? total = stepsPerEpoch is { } spe ? Math.Min(spe * options.Epochs, options.MaxSteps ?? long.MaxValue) : options.MaxSteps;
 
         var at = new Position();
-        bool resumed = options.ResumeFromCheckpoint && File.Exists(options.CheckpointPath) && LoadCheckpoint(task, options.CheckpointPath!, at);
+        // What defines this run, written into every checkpoint and compared on resume.
+        var identity = options.CheckpointPath is null ? null : RunIdentity.Of(task, train, options, _seed);
+        bool resumed = options.ResumeFromCheckpoint && File.Exists(options.CheckpointPath) && LoadCheckpoint(task, options.CheckpointPath!, at, identity!, options);
         long startStep = at.Step, samples = 0;
+        if (resumed)
+            _context.WriteLog(LogLevel.Information, "Training",
+                $"resuming from step {at.Step}{(total is { } all ? $" of {all}" : "")} (checkpoint {options.CheckpointPath})");
         var clock = Stopwatch.StartNew();
         IReadOnlyDictionary<string, double> losses = new Dictionary<string, double>();
         IReadOnlyDictionary<string, double>? metrics = null;
@@ -68,12 +73,13 @@ public sealed class TrainingLoop
             double stepsPerSecond = (at.Step - startStep) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
             TimeSpan? eta = total is { } t && stepsPerSecond > 0 ? TimeSpan.FromSeconds((t - at.Step) / stepsPerSecond) : null;
             var p = new TrainingProgress(at.Epoch, options.Epochs, at.Step, total, losses, samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9),
-                clock.Elapsed, eta, validationMetrics);
+                clock.Elapsed, eta, validationMetrics, resumed ? startStep : null);
             progress?.Report(p);
             _context.WriteLog(LogLevel.Information, "Training", p.ToString());
             return p;
         }
 
+        if (resumed) Report(); // says where the run continues before its first step (no losses yet)
         bool budgetLeft() => options.MaxSteps is not { } max || at.Step < max;
         for (; at.Epoch <= options.Epochs && budgetLeft(); at.Epoch++, at.StepInEpoch = 0)
         {
@@ -85,9 +91,10 @@ public sealed class TrainingLoop
                 {
                     if (cancellationToken.IsCancellationRequested)
                     {
-                        if (options.CheckpointPath is { } path) SaveCheckpoint(task, path, at);
-                        _context.WriteLog(LogLevel.Warning, "Training", $"cancelled after step {at.Step}");
-                        cancellationToken.ThrowIfCancellationRequested();
+                        if (options.CheckpointPath is { } path) SaveCheckpoint(task, path, at, identity!);
+                        var cancelled = new TrainingCancelledException(at.Step, options.CheckpointPath, cancellationToken);
+                        _context.WriteLog(LogLevel.Warning, "Training", cancelled.Message);
+                        throw cancelled;
                     }
                     using var batch = batcher.Next(cursor);
                     if (batch is null || (options.DropLastPartialBatch && batch.Count < options.BatchSize))
@@ -108,7 +115,7 @@ public sealed class TrainingLoop
                     }
                     else if (at.Step % options.ReportEveryNSteps == 0) Report();
                     if (options.CheckpointEveryNSteps > 0 && at.Step % options.CheckpointEveryNSteps == 0 && options.CheckpointPath is { } p)
-                        SaveCheckpoint(task, p, at);
+                        SaveCheckpoint(task, p, at, identity!);
                 }
             }
             if (!exhausted)
@@ -131,7 +138,7 @@ public sealed class TrainingLoop
             at.Epoch = options.Epochs;
             at.StepInEpoch = stepsPerEpoch ?? at.StepInEpoch;
         }
-        if (options.CheckpointPath is { } final) SaveCheckpoint(task, final, at);
+        if (options.CheckpointPath is { } final) SaveCheckpoint(task, final, at, identity!);
         double epochs = stepsPerEpoch is { } s && s > 0 ? (double)at.Step / s : at.Epoch;
         return new TrainingResult(at.Step, epochs, losses, metrics, clock.Elapsed, resumed);
     }
@@ -154,7 +161,7 @@ public sealed class TrainingLoop
                     "Lower the learning rate or clip gradients; any checkpoint written before this step is intact.");
     }
 
-    private void SaveCheckpoint(ITrainingTask task, string path, Position at)
+    private void SaveCheckpoint(ITrainingTask task, string path, Position at, RunIdentity identity)
     {
         using var scope = DisposeScope.Enter();
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -168,12 +175,13 @@ public sealed class TrainingLoop
             ["step"] = at.Step.ToString(CultureInfo.InvariantCulture),
             ["seed"] = _seed.ToString(CultureInfo.InvariantCulture),
         };
+        identity.WriteTo(meta);
         SafeTensors.Save(path, tensors, meta);
         foreach (var t in tensors.Values) t.Dispose();
         _context.WriteLog(LogLevel.Information, "Training", $"checkpoint at step {at.Step} written to {path}");
     }
 
-    private bool LoadCheckpoint(ITrainingTask task, string path, Position at)
+    private bool LoadCheckpoint(ITrainingTask task, string path, Position at, RunIdentity identity, TrainingOptions options)
     {
         try
         {
@@ -181,8 +189,8 @@ public sealed class TrainingLoop
             var m = file.Metadata;
             if (!m.TryGetValue("format", out var f) || f != "aigc-checkpoint")
                 throw new InvalidDataException($"{path}: not an Aigc.MLNet checkpoint.");
-            if (m.TryGetValue("seed", out var seed) && seed != _seed.ToString(CultureInfo.InvariantCulture))
-                throw new InvalidDataException($"{path}: the checkpoint was made with seed {seed}, but this run's seed is {_seed}; resume with the same seed.");
+            var differences = identity.DifferencesFrom(m);
+            if (differences.Count > 0 && !options.ResumeDespiteMismatch) throw new CheckpointMismatchException(path, differences);
             at.Epoch = (int)Math.Min(Count(m, "epoch", path, 1), int.MaxValue);
             at.StepInEpoch = Count(m, "step_in_epoch", path, 0);
             at.Step = Count(m, "step", path, 0);
@@ -192,11 +200,11 @@ public sealed class TrainingLoop
             Engine.SetRngState(rng);
         }
         // A damaged or foreign checkpoint is one line naming the file, whatever part of it is wrong.
-        catch (Exception e) when (e is SafeTensorsException or ArgumentException or KeyNotFoundException or TorchException or IOException && e is not FileNotFoundException)
+        catch (Exception e) when (e is SafeTensorsException or ArgumentException or KeyNotFoundException or TorchException or IOException
+            && e is not FileNotFoundException and not CheckpointMismatchException)
         {
             throw new InvalidDataException($"{path}: not a usable checkpoint for this model: {e.Message}", e);
         }
-        _context.WriteLog(LogLevel.Information, "Training", $"resumed from {path} at step {at.Step} (epoch {at.Epoch})");
         return true;
     }
 

@@ -60,9 +60,22 @@ public record TrainingOptions
     [JsonIgnore]
     public string? CheckpointPath { get; init; }
 
-    /// <summary>Continue from <see cref="CheckpointPath"/> when it exists.</summary>
+    /// <summary>Continue from <see cref="CheckpointPath"/> when it exists. The checkpoint must come from
+    /// the same run: the same family and options, data, batch size, learning rate and seed (the epoch and
+    /// step budgets may change, so a run can be continued for longer); otherwise resuming throws
+    /// <see cref="CheckpointMismatchException"/> listing the differences.</summary>
     [JsonIgnore]
     public bool ResumeFromCheckpoint { get; init; }
+
+    /// <summary>Resume even from a checkpoint written by a different run (see <see cref="ResumeFromCheckpoint"/>);
+    /// the weights and optimiser state must still fit the model.</summary>
+    [JsonIgnore]
+    public bool ResumeDespiteMismatch { get; init; }
+
+    /// <summary>The length of a schedule fixed before training (a language model's cosine decay), part of
+    /// the run's identity; null when the family has none.</summary>
+    [JsonIgnore]
+    internal long? ScheduleSteps { get; init; }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first bad setting.</summary>
     public virtual void Validate()
@@ -89,8 +102,10 @@ public record TrainingOptions
 /// <param name="Elapsed">Time since this run started.</param>
 /// <param name="Eta">Estimated time left when the total is known.</param>
 /// <param name="ValidationMetrics">Metrics on the validation set (end-of-epoch reports only).</param>
+/// <param name="ResumedFromStep">The checkpoint's step when this run resumed one, else null; rates and the
+/// ETA count only the steps of this run.</param>
 public sealed record TrainingProgress(int Epoch, int Epochs, long Step, long? TotalSteps, IReadOnlyDictionary<string, double> Losses,
-    double SamplesPerSecond, TimeSpan Elapsed, TimeSpan? Eta, IReadOnlyDictionary<string, double>? ValidationMetrics = null)
+    double SamplesPerSecond, TimeSpan Elapsed, TimeSpan? Eta, IReadOnlyDictionary<string, double>? ValidationMetrics = null, long? ResumedFromStep = null)
 {
     /// <inheritdoc />
     public override string ToString() =>
@@ -103,6 +118,31 @@ public sealed record TrainingProgress(int Epoch, int Epochs, long Step, long? To
 /// <summary>What a finished (or cancelled) run did.</summary>
 public sealed record TrainingResult(long Steps, double Epochs, IReadOnlyDictionary<string, double> FinalLosses,
     IReadOnlyDictionary<string, double>? FinalValidationMetrics, TimeSpan Elapsed, bool Resumed);
+
+/// <summary>Training was cancelled. The model holds the weights of step <see cref="Step"/>, the last
+/// one completed; <see cref="CheckpointPath"/> names the checkpoint of that step when one was written.</summary>
+public sealed class TrainingCancelledException(long step, string? checkpointPath, CancellationToken token)
+    : OperationCanceledException(
+        $"Training was cancelled after step {step}; " + (checkpointPath is null ? "no checkpoint was written (no CheckpointPath)." : $"checkpoint of that step written to {checkpointPath}."),
+        token)
+{
+    /// <summary>The last completed step.</summary>
+    public long Step { get; } = step;
+
+    /// <summary>The checkpoint written for <see cref="Step"/>, or null when none was.</summary>
+    public string? CheckpointPath { get; } = checkpointPath;
+}
+
+/// <summary>A checkpoint comes from a different run than the one asked to resume it.</summary>
+public sealed class CheckpointMismatchException(string path, IReadOnlyList<string> differences)
+    : Exception($"{path} was written by a different run ({string.Join("; ", differences)}); start afresh, or set ResumeDespiteMismatch.")
+{
+    /// <summary>The checkpoint.</summary>
+    public string CheckpointPath { get; } = path;
+
+    /// <summary>One line per differing setting, e.g. "BatchSize: 64 in the checkpoint, 32 now".</summary>
+    public IReadOnlyList<string> Differences { get; } = differences;
+}
 
 /// <summary>A loss became NaN or infinite. Training stopped at that step; any checkpoint written
 /// before it is left untouched.</summary>

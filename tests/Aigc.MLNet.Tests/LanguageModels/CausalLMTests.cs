@@ -25,7 +25,7 @@ public class CausalLMTests : IDisposable
     private static (IDataView Train, IDataView Validation) Fortunes(MLContext ctx, int count)
     {
         var corpus = ctx.Data.LoadTextCorpus("/usr/share/games/fortunes/computers", new TextCorpusOptions { Split = TextSplit.Separator });
-        var docs = CausalLMTrainer.ReadDocuments(corpus, "Text").Take(count).ToArray();
+        var docs = Corpus.ReadTexts(corpus, "Text").Take(count).ToArray();
         int cut = docs.Length * 9 / 10;
         IDataView View(string[] d) => TestData.View([("Text", TextDataViewType.Instance, d)]);
         return (View(docs[..cut]), View(docs[cut..]));
@@ -69,7 +69,8 @@ public class CausalLMTests : IDisposable
         Assert.True(File.Exists(checkpoint));
         var reports = new List<TrainingProgress>();
         using var resumed = Cpu.Context(8).Generative().Trainers.CausalLM(options).Fit(train, null, new SyncProgress(reports));
-        Assert.Equal(11, reports[0].Step); // it continued after step 10 rather than starting again
+        Assert.Equal((10L, (long?)10), (reports[0].Step, reports[0].ResumedFromStep)); // the resume report comes first
+        Assert.Equal(11, reports[1].Step); // it continued after step 10 rather than starting again
         Assert.Equal(20, resumed.Training.Steps);
         var a = straight.Model.StateDict();
         var b = resumed.Model.StateDict();
