@@ -61,18 +61,8 @@ internal static class CommonOptions
         }
     }
 
-    /// <summary>The message on one line; an out-of-range argument reads "Name must be …, got value".</summary>
-    internal static string OneLine(Exception e)
-    {
-        if (e is ArgumentOutOfRangeException { ParamName: { } name } range)
-        {
-            var text = range.Message.Split('\n')[0];
-            var suffix = $" (Parameter '{name}')";
-            if (text.EndsWith(suffix, StringComparison.Ordinal)) text = text[..^suffix.Length];
-            return $"{name} {text}" + (range.ActualValue is { } v ? $", got {v}" : "");
-        }
-        return e.Message.ReplaceLineEndings(" ");
-    }
+    /// <summary>The message on one line, in the tool's flags (see <see cref="FlagVocabulary"/>).</summary>
+    internal static string OneLine(Exception e) => FlagVocabulary.Message(e);
 
     /// <summary>Loads a model file and checks it is one of the families a command accepts.</summary>
     public static ITransformer LoadModel(GenerativeCatalog ctx, string path, string command, params Type[] accepted)
@@ -87,6 +77,22 @@ internal static class CommonOptions
         }
         return model;
     }
+
+    /// <summary>True when the user typed <paramref name="option"/> (a default does not count).</summary>
+    public static bool Given(ParseResult r, Option option) => r.GetResult(option) is { Implicit: false };
+
+    /// <summary>Rejects an option typed for a model it does not apply to, naming both: a silently
+    /// ignored flag would make the user believe it did something.</summary>
+    public static void RejectInapplicable(ParseResult r, string family, params (Option Option, string[] Families)[] rules)
+    {
+        foreach (var (option, families) in rules)
+            if (Given(r, option) && !families.Contains(family))
+                throw new CliException($"{option.Name} applies to {List(families)} models, not to a {family} model.");
+    }
+
+    /// <summary>"a", "a and b", "a, b and c".</summary>
+    public static string List(IReadOnlyList<string> items) =>
+        items.Count <= 1 ? string.Join("", items) : string.Join(", ", items.Take(items.Count - 1)) + " and " + items[^1];
 
     /// <summary>Labels 0, 1, …, classes − 1, 0, 1, … for <paramref name="count"/> images of a conditional model.</summary>
     public static long[] CycleLabels(int count, int classes) => Enumerable.Range(0, count).Select(i => (long)(i % classes)).ToArray();

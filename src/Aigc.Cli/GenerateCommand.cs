@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using System.CommandLine;
 using System.Globalization;
 using Aigc.MLNet;
@@ -5,6 +6,7 @@ using Aigc.MLNet.Diffusion;
 using Aigc.MLNet.Gan;
 using Aigc.MLNet.Imaging;
 using Aigc.MLNet.LanguageModels;
+using Aigc.MLNet.ModelFiles;
 using Aigc.MLNet.Vae;
 using Aigc.Torch;
 
@@ -58,43 +60,65 @@ internal static class GenerateCommand
         var model = CommonOptions.LoadModel(ctx, r.GetValue(ModelPath)!, "generate",
             typeof(GanTransformer), typeof(VaeTransformer), typeof(DiffusionTransformer), typeof(CausalLMTransformer));
         using var owned = (IDisposable)model;
+        string family = ((ISavableModel)model).Family;
+        string[] text = ["causal-lm"], imageFamilies = ["gan", "vae", "diffusion"], diffusionOnly = ["diffusion"];
+        CommonOptions.RejectInapplicable(r, family,
+            (Out, imageFamilies), (Labels, ["gan", "diffusion"]), (Sampler, diffusionOnly), (SamplingSteps, diffusionOnly), (Eta, diffusionOnly), (Guidance, diffusionOnly),
+            (Prompt, text), (MaxTokens, text), (Temperature, text), (TopK, text), (TopP, text), (MinP, text), (RepetitionPenalty, text),
+            (NoRepeatNGram, text), (Beams, text), (LengthPenalty, text), (FrequencyPenalty, text), (PresencePenalty, text),
+            (EarlyStopping, text), (IgnoreEndOfText, text), (NoKvCache, text), (Stop, text), (NoStream, text));
         if (model is CausalLMTransformer lm) return Text(r, lm, count, seed);
         long[]? labels = r.GetValue(Labels) is { Length: > 0 } given ? Enumerable.Range(0, count).Select(i => given[i % given.Length]).ToArray() : null;
-        Tensor images;
-        PixelRange range = PixelRange.MinusOneToOne;
-        switch (model)
+        int? classes = model switch { GanTransformer { IsConditional: true } g => g.Options.NumClasses, DiffusionTransformer { IsConditional: true } dm => dm.Options.NumClasses, _ => null };
+        if (labels is not null && classes is null)
+            throw new CliException($"--label applies to class-conditional models; this {family} model is unconditional (train it with --conditional).");
+        if (labels?.Where(l => l < 0 || l >= classes).Cast<long?>().FirstOrDefault() is { } bad)
+            throw new CliException($"--label {bad} is not one of this model's classes, 0 to {classes - 1}.");
+        var sampling = model is DiffusionTransformer d ? Sampling(r, d) : null;
+        var folder = r.GetValue(Out)!;
+        // Batches of GridLimit images: memory stays bounded for any --count, and the grid shows the first batch.
+        for (int start = 0; start < count; start += GridLimit)
         {
-            case GanTransformer gan:
-                images = gan.Generate(count, seed, gan.IsConditional ? labels ?? CommonOptions.CycleLabels(count, gan.Options.NumClasses) : labels);
-                break;
-            case DiffusionTransformer diffusion:
-                var sampling = diffusion.Options.Sampling with
-                {
-                    Sampler = r.GetValue(Sampler) switch { "ddim" => SamplerKind.Ddim, "ddpm" => SamplerKind.Ddpm, var s => throw new CliException($"--sampler is ddim or ddpm, not '{s}'.") },
-                };
-                sampling = sampling with
-                {
-                    Steps = r.GetValue(SamplingSteps) ?? sampling.Steps, Eta = r.GetValue(Eta) ?? sampling.Eta, GuidanceScale = r.GetValue(Guidance) ?? sampling.GuidanceScale,
-                };
-                images = diffusion.Generate(count, seed, diffusion.IsConditional ? labels ?? CommonOptions.CycleLabels(count, diffusion.Options.NumClasses) : labels, sampling);
-                break;
-            default:
-                if (labels is not null) throw new CliException("A VAE takes no labels.");
-                images = ((VaeTransformer)model).Sample(count, seed);
-                range = PixelRange.ZeroToOne;
-                break;
-        }
-        using (images)
-        {
-            var folder = r.GetValue(Out)!;
-            Directory.CreateDirectory(folder);
-            ImageGrid.Save(Path.Combine(folder, "grid.png"), images, range: range);
-            for (int i = 0; i < count; i++)
+            int n = Math.Min(GridLimit, count - start);
+            long[]? batchLabels = labels?[start..(start + n)];
+            using var images = Images(model, n, seed + start / GridLimit, batchLabels, sampling);
+            var range = model is VaeTransformer ? PixelRange.ZeroToOne : PixelRange.MinusOneToOne;
+            if (start == 0)
+            {
+                Directory.CreateDirectory(folder); // only once there are images: a failed generate leaves no folder behind
+                ImageGrid.Save(Path.Combine(folder, "grid.png"), images, range: range);
+            }
+            for (int i = 0; i < n; i++)
                 using (var one = images.Narrow(0, i, 1))
-                    ImageGrid.Save(Path.Combine(folder, $"image-{i:D3}.png"), one, columns: 1, padding: 0, range: range);
-            Console.WriteLine($"wrote grid.png and {count} image(s) to {folder}");
+                    ImageGrid.Save(Path.Combine(folder, $"image-{start + i:D3}.png"), one, columns: 1, padding: 0, range: range);
         }
+        Console.WriteLine(count <= GridLimit
+            ? $"wrote grid.png and {count} image(s) to {folder}"
+            : $"wrote {count} images and grid.png (the first {GridLimit} of them) to {folder}");
         return 0;
+    }
+
+    /// <summary>The most images one grid shows and one batch generates.</summary>
+    internal const int GridLimit = 256;
+
+    private static Tensor Images(ITransformer model, int count, int seed, long[]? labels, SamplingOptions? sampling) => model switch
+    {
+        GanTransformer gan => gan.Generate(count, seed, gan.IsConditional ? labels ?? CommonOptions.CycleLabels(count, gan.Options.NumClasses) : labels),
+        DiffusionTransformer diffusion => diffusion.Generate(count, seed,
+            diffusion.IsConditional ? labels ?? CommonOptions.CycleLabels(count, diffusion.Options.NumClasses) : labels, sampling),
+        _ => ((VaeTransformer)model).Sample(count, seed),
+    };
+
+    private static SamplingOptions Sampling(ParseResult r, DiffusionTransformer diffusion)
+    {
+        var sampling = diffusion.Options.Sampling with
+        {
+            Sampler = r.GetValue(Sampler) switch { "ddim" => SamplerKind.Ddim, "ddpm" => SamplerKind.Ddpm, var s => throw new CliException($"--sampler is ddim or ddpm, not '{s}'.") },
+        };
+        return sampling with
+        {
+            Steps = r.GetValue(SamplingSteps) ?? sampling.Steps, Eta = r.GetValue(Eta) ?? sampling.Eta, GuidanceScale = r.GetValue(Guidance) ?? sampling.GuidanceScale,
+        };
     }
 
     /// <summary>The model's default generation settings overridden by the command line.</summary>
@@ -108,7 +132,13 @@ internal static class GenerateCommand
         if (r.GetValue(MinP) is { } mp) g = g with { MinP = mp };
         if (r.GetValue(RepetitionPenalty) is { } rp) g = g with { RepetitionPenalty = rp };
         if (r.GetValue(NoRepeatNGram) is { } n) g = g with { NoRepeatNGramSize = n };
-        if (r.GetValue(Beams) is { } b) g = g with { NumBeams = b, DoSample = b > 1 ? false : g.DoSample };
+        if (r.GetValue(Beams) is { } b)
+        {
+            // Beam search keeps the most likely continuations; it never samples, so sampling flags would be ignored.
+            if (b > 1 && (CommonOptions.Given(r, Temperature) || CommonOptions.Given(r, TopK) || CommonOptions.Given(r, TopP) || CommonOptions.Given(r, MinP)))
+                throw new CliException("--beams searches for the most likely text and does not sample: leave out --temperature, --top-k, --top-p and --min-p, or drop --beams.");
+            g = g with { NumBeams = b, DoSample = b > 1 ? false : g.DoSample };
+        }
         if (r.GetValue(LengthPenalty) is { } lp) g = g with { LengthPenalty = lp };
         if (r.GetValue(FrequencyPenalty) is { } fp) g = g with { FrequencyPenalty = fp };
         if (r.GetValue(PresencePenalty) is { } pp) g = g with { PresencePenalty = pp };
@@ -124,11 +154,20 @@ internal static class GenerateCommand
     {
         var options = TextOptions(r, lm.Options.Generation, seed);
         string prompt = r.GetValue(Prompt)!;
-        lm.Generator.EncodePrompt(prompt); // fail before printing anything when the prompt cannot be encoded
+        try
+        {
+            lm.Generator.EncodePrompt(prompt); // fail before printing anything when the prompt cannot be encoded
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliException($"--prompt: {e.Message.Split(" (Parameter")[0]}");
+        }
         for (int i = 0; i < count; i++)
         {
             var o = options with { Seed = seed + i };
             GenerationResult result;
+            // Completions may contain blank lines themselves, so several are told apart by a numbered header.
+            if (count > 1) Console.WriteLine($"── completion {i + 1} of {count} ──");
             Console.Write(prompt);
             if (r.GetValue(NoStream))
             {

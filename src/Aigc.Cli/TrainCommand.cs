@@ -55,6 +55,10 @@ internal static class TrainCommand
         var ctx = CommonOptions.Context(r);
         string family = r.GetValue(Family)!, data = r.GetValue(Data)!, output = r.GetValue(Out)!, preset = r.GetValue(Preset)!;
         if (preset is not ("nano" or "small")) throw new CliException($"--preset must be nano or small, not '{preset}'.");
+        CommonOptions.RejectInapplicable(r, family,
+            (Conditional, ["gan", "diffusion"]), (Architecture, ["vae", "lm"]), (Tokenizer, ["lm"]), (VocabularySize, ["lm"]), (Context, ["lm"]));
+        if (CommonOptions.Given(r, VocabularySize) && r.GetValue(Tokenizer) != "bpe") throw new CliException("--vocab-size applies with --tokenizer bpe only.");
+        if (CommonOptions.Given(r, ResumeAnyway) && !r.GetValue(Resume)) throw new CliException("--resume-anyway only applies with --resume.");
         string checkpoint = r.GetValue(Checkpoint) ?? output + ".ckpt";
         string? reportFolder = r.GetValue(Report);
         var report = reportFolder is null ? null : new TrainingReport(reportFolder);
@@ -107,7 +111,6 @@ internal static class TrainCommand
         string checkpoint, string? report, LiveProgress progress, CancellationToken cancel)
     {
         bool nano = preset == "nano", resume = r.GetValue(Resume), conditional = r.GetValue(Conditional), anyway = r.GetValue(ResumeAnyway);
-        if (anyway && !resume) throw new CliException("--resume-anyway only applies with --resume.");
         long every = r.GetValue(CheckpointEvery);
         int? epochs = r.GetValue(Epochs), batch = r.GetValue(BatchSize);
         long? steps = r.GetValue(Steps);

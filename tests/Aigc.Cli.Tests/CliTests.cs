@@ -11,22 +11,7 @@ public sealed class CliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var (stdout, stderr) = (new StringWriter(), new StringWriter());
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try
-        {
-            return (Cli.Run(args), stdout.ToString(), stderr.ToString());
-        }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldErr);
-        }
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     private string P(string name) => Path.Combine(_dir, name);
 
@@ -61,6 +46,18 @@ public sealed class CliTests : IDisposable
         Assert.True(gen.Code == 0, gen.Err);
         Assert.True(File.Exists(P("images/grid.png")));
         Assert.True(File.Exists(P("images/image-002.png")));
+        // Issue #16: --count 100000 once built one 466 MB grid. Past 256 images the grid shows the first 256 and says so.
+        var many = Run("generate", P("vae.aigc"), "--count", "300", "--out", P("many"), "--device", "cpu");
+        Assert.True(many.Code == 0, many.Err);
+        Assert.Contains("wrote 300 images and grid.png (the first 256 of them)", many.Out);
+        Assert.True(File.Exists(P("many/image-299.png")));
+        using (var grid = File.OpenRead(P("many/grid.png")))
+        {
+            var header = new byte[24];
+            grid.ReadExactly(header);
+            int width = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(16)), height = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(20));
+            Assert.True((long)width * height < 600L * 600, $"grid {width}x{height}");
+        }
 
         var eval = Run("eval", P("vae.aigc"), "--data", "fashion-mnist-test", "--limit", "256", "--json", "--device", "cpu");
         Assert.True(eval.Code == 0, eval.Err);
@@ -102,7 +99,8 @@ public sealed class CliTests : IDisposable
         var train = Run("train", family, "--data", "fashion-mnist-test", "--preset", "nano", "--steps", "3", "--limit", "128", "--conditional",
             "--out", P($"{family}.aigc"), "--device", "cpu");
         Assert.True(train.Code == 0, train.Out + train.Err);
-        var gen = Run("generate", P($"{family}.aigc"), "--count", "2", "--label", "7", "--sampling-steps", "3", "--out", P(family), "--device", "cpu");
+        string[] sampling = family == "diffusion" ? ["--sampling-steps", "3"] : [];
+        var gen = Run(["generate", P($"{family}.aigc"), "--count", "2", "--label", "7", .. sampling, "--out", P(family), "--device", "cpu"]);
         Assert.True(gen.Code == 0, gen.Err);
         Assert.True(File.Exists(P($"{family}/image-001.png")));
         var bad = Run("generate", P($"{family}.aigc"), "--count", "1", "--label", "12", "--out", P(family), "--device", "cpu");
@@ -121,18 +119,25 @@ public sealed class CliTests : IDisposable
         Assert.StartsWith("the", gen.Out);
         Assert.Equal("the".Length + 12, gen.Out.TrimEnd('\n').Length);
         Assert.Contains("12 tokens", gen.Err);
+        // Several completions are numbered: a completion may hold blank lines itself.
+        var two = Run("generate", P("lm.aigc"), "--prompt", "the", "--max-tokens", "5", "--count", "2", "--no-stream", "--device", "cpu");
+        Assert.True(two.Code == 0, two.Err);
+        Assert.Matches("^── completion 1 of 2 ──\nthe[^\n]{5}\n── completion 2 of 2 ──\nthe[^\n]{5}\n$", two.Out);
         var streamed = Run("generate", P("lm.aigc"), "--prompt", "the", "--max-tokens", "12", "--temperature", "0", "--device", "cpu");
         Assert.Equal(gen.Out, streamed.Out);
         var uncached = Run("generate", P("lm.aigc"), "--prompt", "the", "--max-tokens", "12", "--temperature", "0", "--no-kv-cache", "--no-stream", "--device", "cpu");
         Assert.Equal(gen.Out, uncached.Out);
         var options = GenerateCommand.TextOptions(Cli.Create().Parse(["generate", "m", "--top-k", "5", "--top-p", "0.9", "--min-p", "0.1", "--repetition-penalty", "1.3",
-            "--frequency-penalty", "0.5", "--presence-penalty", "0.2", "--no-repeat-ngram", "3", "--beams", "2", "--length-penalty", "0.7", "--early-stopping",
+            "--frequency-penalty", "0.5", "--presence-penalty", "0.2", "--no-repeat-ngram", "3",
             "--stop", "\n", "--stop", "END", "--ignore-eos", "--max-tokens", "9"]), new Aigc.MLNet.LanguageModels.GenerationOptions(), 4);
-        Assert.Equal((5, 0.9, 0.1, 1.3, 0.5, 0.2, 3, 2, 0.7, true, false, 9, 4), (options.TopK, options.TopP, options.MinP, options.RepetitionPenalty,
-            options.FrequencyPenalty, options.PresencePenalty, options.NoRepeatNGramSize, options.NumBeams, options.LengthPenalty, options.EarlyStopping,
-            options.DoSample, options.MaxNewTokens, options.Seed));
+        Assert.Equal((5, 0.9, 0.1, 1.3, 0.5, 0.2, 3, 9, 4), (options.TopK, options.TopP, options.MinP, options.RepetitionPenalty,
+            options.FrequencyPenalty, options.PresencePenalty, options.NoRepeatNGramSize, options.MaxNewTokens, options.Seed));
         Assert.Equal(["\n", "END"], options.StopSequences);
         Assert.False(options.StopAtEndOfText);
+        // Beam search is greedy: its flags turn sampling off (sampling flags beside it are an error, see ErrorVocabularyTests).
+        var beams = GenerateCommand.TextOptions(Cli.Create().Parse(["generate", "m", "--beams", "2", "--length-penalty", "0.7", "--early-stopping"]),
+            new Aigc.MLNet.LanguageModels.GenerationOptions(), 4);
+        Assert.Equal((2, 0.7, true, false), (beams.NumBeams, beams.LengthPenalty, beams.EarlyStopping, beams.DoSample));
     }
 
     [Fact]

@@ -57,6 +57,7 @@ public sealed class CausalLMTrainer : IEstimator<CausalLMTransformer>
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
+        CheckMemory(Options, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
         Engine.ManualSeed(unchecked((ulong)_seed));
         var trainDocs = Corpus.Read(train, Options.TextColumn);
         var validationDocs = validation is null ? null : Corpus.Read(validation, Options.TextColumn);
@@ -88,6 +89,22 @@ public sealed class CausalLMTrainer : IEstimator<CausalLMTransformer>
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Refuses, before anything is allocated, a GPT whose attention cannot fit in
+    /// <paramref name="availableBytes"/>: training keeps each layer's (batch, heads, T, T) scores and
+    /// probabilities for the backward pass, so memory grows with the square of the window.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The window is too long for this machine (names the largest that fits).</exception>
+    internal static void CheckMemory(CausalLMOptions o, long availableBytes)
+    {
+        if (o.Architecture != LanguageModelArchitecture.Gpt) return;
+        long t = o.WindowLength, perToken2 = 2L * sizeof(float) * o.BatchSize * o.Gpt.Heads * o.Gpt.Layers;
+        long needed = perToken2 * t * t;
+        if (needed <= availableBytes) return;
+        long fits = (long)Math.Sqrt((double)availableBytes / perToken2);
+        throw new ArgumentOutOfRangeException(nameof(CausalLMOptions.TrainingContextLength), t,
+            $"must be at most {fits} on this machine: {t} tokens need about {needed / 1e9:F0} GB for attention at BatchSize {o.BatchSize} " +
+            $"({o.Gpt.Layers} layers, {o.Gpt.Heads} heads), and it has {availableBytes / 1e9:F0} GB");
     }
 
     private Microsoft.ML.Tokenizers.Tokenizer BuildTokenizer(IEnumerable<string> corpus) => Options.TokenizerKind switch

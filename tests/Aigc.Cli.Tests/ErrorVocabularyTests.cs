@@ -1,0 +1,101 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using Aigc.MLNet.Classification;
+using Aigc.MLNet.Data;
+using Aigc.MLNet.Diffusion;
+using Aigc.MLNet.Gan;
+using Aigc.MLNet.LanguageModels;
+using Aigc.MLNet.Training;
+using Aigc.MLNet.Vae;
+using Xunit;
+
+namespace Aigc.Cli.Tests;
+
+/// <summary>Tiny trained models of every generating family, shared by the error tests.</summary>
+public sealed class TinyModels : IDisposable
+{
+    public string Dir { get; } = Directory.CreateTempSubdirectory("aigc-vocab-").FullName;
+
+    public TinyModels()
+    {
+        Train("lm", "--data", "fortunes", "--limit", "200", "--steps", "5");
+        Train("gan", "--data", "fashion-mnist-test", "--limit", "128", "--steps", "2", "--conditional");
+        Train("diffusion", "--data", "fashion-mnist-test", "--limit", "128", "--steps", "2");
+        Train("vae", "--data", "fashion-mnist-test", "--limit", "128", "--steps", "2");
+    }
+
+    private void Train(string family, params string[] args)
+    {
+        int code = CliRunner.Run(["train", family, "--preset", "nano", "--device", "cpu", "--out", Path(family), .. args]).Code;
+        if (code != 0) throw new InvalidOperationException($"training the tiny {family} failed");
+    }
+
+    public string Path(string family) => System.IO.Path.Combine(Dir, family + ".aigc");
+
+    public void Dispose() => Directory.Delete(Dir, recursive: true);
+}
+
+/// <summary>Issue #16: the tool's errors speak in its flags, never in the library's property names,
+/// and an option that does not apply to a model or command is an error rather than silently ignored.</summary>
+public sealed class ErrorVocabularyTests(TinyModels models) : IClassFixture<TinyModels>
+{
+    /// <summary>Every public name of the options a user of the tool never sees.</summary>
+    private static readonly HashSet<string> LibraryNames =
+        new Type[]
+        {
+            typeof(TrainingOptions), typeof(VaeOptions), typeof(GanOptions), typeof(DiffusionOptions), typeof(SamplingOptions), typeof(UNetOptions),
+            typeof(CausalLMOptions), typeof(GptOptions), typeof(LstmOptions), typeof(GenerationOptions), typeof(ImageClassifierOptions), typeof(TextCorpusOptions),
+        }.SelectMany(t => t.GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static).Select(p => p.Name).Append(t.Name)).ToHashSet();
+
+    public static TheoryData<string[], string> BadCommandLines() => new()
+    {
+        // generate: out-of-range values, named by their flags
+        { ["generate", "{lm}", "--max-tokens", "0"], "--max-tokens must be" },
+        { ["generate", "{lm}", "--temperature", "-1"], "--temperature must be" },
+        { ["generate", "{lm}", "--top-p", "1.5"], "--top-p must be" },
+        { ["generate", "{lm}", "--beams", "0"], "--beams must be" },
+        { ["generate", "{lm}", "--repetition-penalty", "0"], "--repetition-penalty must be" },
+        { ["generate", "{lm}", "--prompt", "☃"], "--prompt: Character '☃' (U+2603) at index 0 is not in the" },
+        { ["generate", "{diffusion}", "--sampling-steps", "0"], "--sampling-steps must be in [1, 100]" },
+        { ["generate", "{diffusion}", "--eta", "2"], "--eta must be" },
+        { ["generate", "{gan}", "--label", "12"], "--label 12 is not one of this model's classes, 0 to 9" },
+        { ["generate", "{diffusion}", "--label", "1"], "--label applies to class-conditional models; this diffusion model is unconditional" },
+        { ["generate", "{vae}", "--count", "0"], "--count must be" },
+        // generate: options that do not apply, or do not combine
+        { ["generate", "{vae}", "--prompt", "hi"], "--prompt applies to causal-lm models, not to a vae model" },
+        { ["generate", "{lm}", "--label", "3"], "--label applies to gan and diffusion models, not to a causal-lm model" },
+        { ["generate", "{lm}", "--sampling-steps", "10"], "--sampling-steps applies to diffusion models" },
+        { ["generate", "{gan}", "--guidance", "3"], "--guidance applies to diffusion models, not to a gan model" },
+        { ["generate", "{lm}", "--out", "folder"], "--out applies to gan, vae and diffusion models, not to a causal-lm model" },
+        { ["generate", "{lm}", "--beams", "4", "--temperature", "0.8"], "--beams searches for the most likely text and does not sample" },
+        // train
+        { ["train", "gan", "--data", "fashion-mnist-test", "--tokenizer", "bpe"], "--tokenizer applies to lm models, not to a gan model" },
+        { ["train", "vae", "--data", "fashion-mnist-test", "--conditional"], "--conditional applies to gan and diffusion models" },
+        { ["train", "lm", "--data", "fortunes", "--vocab-size", "500"], "--vocab-size applies with --tokenizer bpe only" },
+        { ["train", "vae", "--data", "fashion-mnist-test", "--limit", "64", "--epochs", "0"], "--epochs must be at least 1, got 0" },
+        { ["train", "vae", "--data", "fashion-mnist-test", "--limit", "64", "--batch-size", "0"], "--batch-size must be at least 1, got 0" },
+        { ["train", "lm", "--data", "fortunes", "--limit", "50", "--lr", "-1"], "--lr must be a finite number > 0, got -1" },
+        { ["train", "lm", "--data", "fortunes", "--limit", "50", "--context", "100000"], "--context must be at most" },
+        { ["train", "vae", "--data", "fashion-mnist-test", "--preset", "baby"], "--preset must be nano or small" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadCommandLines))]
+    public void Errors_SpeakInFlags_OnOneLine(string[] args, string expected)
+    {
+        var line = args.Select(a => Regex.Replace(a, @"\{(\w+)\}", m => models.Path(m.Groups[1].Value))).ToArray();
+        if (line[0] == "generate") line = [.. line, "--device", "cpu"];
+        var (code, _, err) = CliRunner.Run(line);
+        Assert.True(code == 1, $"exit {code}: {err}");
+        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        string error = lines[0];
+        Assert.StartsWith("error: ", error);
+        Assert.Contains(expected, error);
+        Assert.DoesNotContain("(Parameter '", error);
+        var named = Regex.Matches(error, @"(?<![\w.'/-])[A-Z][A-Za-z]+(?![\w'])").Select(m => m.Value).Where(LibraryNames.Contains).ToList();
+        Assert.True(named.Count == 0, $"'{error}' names library properties: {string.Join(", ", named)}");
+        var doubled = Regex.Match(error, @"\b(\w+) \1\b", RegexOptions.IgnoreCase);
+        Assert.False(doubled.Success, $"'{error}' repeats '{doubled.Value}'");
+    }
+}
