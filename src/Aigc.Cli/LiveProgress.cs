@@ -12,6 +12,12 @@ internal sealed class LiveProgress(TrainingReport? report) : IProgress<TrainingP
 {
     private ProgressTask? _task;
 
+    /// <summary>How often the training loop reports to the display (besides every N steps).</summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    private static readonly TimeSpan PlainEvery = TimeSpan.FromSeconds(10);
+    private readonly System.Diagnostics.Stopwatch _plainClock = new();
+
     private void WriteLine(string line)
     {
         if (_task is null) Console.WriteLine(line);
@@ -30,7 +36,7 @@ internal sealed class LiveProgress(TrainingReport? report) : IProgress<TrainingP
         if (!AnsiConsole.Profile.Capabilities.Interactive) return train();
         T result = default!;
         AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
                 _task = ctx.AddTask(Markup.Escape(title), maxValue: 1);
@@ -47,10 +53,13 @@ internal sealed class LiveProgress(TrainingReport? report) : IProgress<TrainingP
         if (value.Losses.Count == 0) return; // the resume report carries no step of its own
         Last = value;
         report?.Add(value);
+        string eta = value.Eta is { } left ? $"  eta {left:hh\\:mm\\:ss}" : "";
         if (_task is null)
         {
-            Console.WriteLine($"step {value.Step}{(value.TotalSteps is { } t ? "/" + t : "")}  {Describe(value)}  {value.SamplesPerSecond:F0} samples/s" +
-                              (value.Eta is { } eta ? $"  eta {eta:hh\\:mm\\:ss}" : ""));
+            // Plain lines (logs, pipes): at most one per PlainEvery, plus every validation.
+            if (_plainClock.IsRunning && _plainClock.Elapsed < PlainEvery && value.ValidationMetrics is null) return;
+            _plainClock.Restart();
+            Console.WriteLine($"step {value.Step}{(value.TotalSteps is { } t ? "/" + t : "")}  {Describe(value)}  {value.SamplesPerSecond:F0} samples/s{eta}");
             return;
         }
         if (value.TotalSteps is { } total)
@@ -58,6 +67,7 @@ internal sealed class LiveProgress(TrainingReport? report) : IProgress<TrainingP
             _task.MaxValue = total;
             _task.Value = value.Step;
         }
-        _task.Description = Markup.Escape($"step {value.Step}  {Describe(value)}  {value.SamplesPerSecond:F0}/s");
+        // Our ETA comes from the loop's smoothed step time; Spectre's own estimate jumps with each update.
+        _task.Description = Markup.Escape($"step {value.Step}{(value.TotalSteps is { } planned ? "/" + planned : "")}  {Describe(value)}  {value.SamplesPerSecond:F0}/s{eta}");
     }
 }

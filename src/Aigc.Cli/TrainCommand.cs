@@ -126,7 +126,7 @@ internal static class TrainCommand
                 o = o with
                 {
                     Epochs = epochs ?? o.Epochs, MaxSteps = steps, BatchSize = batch ?? o.BatchSize, LearningRate = lr ?? o.LearningRate,
-                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume, ResumeDespiteMismatch = anyway,
+                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume, ResumeDespiteMismatch = anyway, ReportInterval = LiveProgress.Interval,
                     SampleGridEveryNSteps = report is null ? 0 : 200, SampleGridFolder = report,
                 };
                 return (ctx.Trainers.Gan(o).Fit(BuiltInData.Images(ctx, data, PixelScale.MinusOneToOne, limit), null, progress, cancel), null);
@@ -138,7 +138,7 @@ internal static class TrainCommand
                 o = o with
                 {
                     Architecture = architecture, Epochs = epochs ?? o.Epochs, MaxSteps = steps, BatchSize = batch ?? o.BatchSize, LearningRate = lr ?? o.LearningRate,
-                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume, ResumeDespiteMismatch = anyway,
+                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume, ResumeDespiteMismatch = anyway, ReportInterval = LiveProgress.Interval,
                 };
                 var vae = ctx.Trainers.Vae(o).Fit(BuiltInData.Images(ctx, data, PixelScale.ZeroToOne, limit), null, progress, cancel);
                 if (report is not null)
@@ -152,7 +152,7 @@ internal static class TrainCommand
                 o = o with
                 {
                     Epochs = epochs ?? o.Epochs, MaxSteps = steps, BatchSize = batch ?? o.BatchSize, LearningRate = lr ?? o.LearningRate,
-                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume, ResumeDespiteMismatch = anyway,
+                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume, ResumeDespiteMismatch = anyway, ReportInterval = LiveProgress.Interval,
                     SampleGridEveryNSteps = report is null ? 0 : 500, SampleGridFolder = report,
                 };
                 return (ctx.Trainers.Diffusion(o).Fit(BuiltInData.Images(ctx, data, PixelScale.MinusOneToOne, limit), null, progress, cancel), null);
@@ -173,7 +173,7 @@ internal static class TrainCommand
                     WarmupSteps = maxSteps is { } m ? Math.Min(o.WarmupSteps, m / 10) : o.WarmupSteps,
                     ValidateEveryNSteps = maxSteps is { } v ? Math.Max(1, v / 4) : 0,
                     BatchSize = batch ?? o.BatchSize, LearningRate = lr ?? o.LearningRate,
-                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume, ResumeDespiteMismatch = anyway,
+                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume, ResumeDespiteMismatch = anyway, ReportInterval = LiveProgress.Interval,
                 };
                 // Every 10th document is held out for validation; a corpus of fewer than 10 documents
                 // (one text file, say) trains on everything without validation.
@@ -192,7 +192,7 @@ internal static class TrainCommand
                 o = o with
                 {
                     Epochs = epochs ?? Math.Min(o.Epochs, 2), MaxSteps = steps, BatchSize = batch ?? o.BatchSize, LearningRate = lr ?? o.LearningRate,
-                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume, ResumeDespiteMismatch = anyway,
+                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume, ResumeDespiteMismatch = anyway, ReportInterval = LiveProgress.Interval,
                 };
                 var images = BuiltInData.Images(ctx, data, PixelScale.ZeroToOne, limit);
                 return (ctx.Trainers.ImageClassifier(o).Fit(images, null, progress, cancel), null);

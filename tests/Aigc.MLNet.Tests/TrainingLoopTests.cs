@@ -189,6 +189,24 @@ public class TrainingLoopTests : IDisposable
     }
 
     [Fact]
+    public void ReportInterval_ReportsByTime_WithASmoothedEta()
+    {
+        // Issue #16: a live bar that waits for every 50th step shows 0% for seconds. 20 steps of >= 30 ms
+        // with a 100 ms interval and no step-count reports before the end must still report several times.
+        var ctx = Cpu.Context(1);
+        using var task = new RegressionTask();
+        task.OnStep = _ => Thread.Sleep(30);
+        var reports = new List<TrainingProgress>();
+        new TrainingLoop(ctx.Generative(), seed: 1).Run(task, Data(160), null,
+            new TrainingOptions { BatchSize = 8, ReportEveryNSteps = 1000, ReportInterval = TimeSpan.FromMilliseconds(100) }, new SyncProgress<TrainingProgress>(reports.Add));
+        var timed = reports.Where(r => r.Step < 20).ToList();
+        Assert.True(timed.Count >= 3, $"{timed.Count} time-based reports");
+        Assert.All(timed, r => Assert.Equal(20, r.TotalSteps));
+        // At >= 30 ms a step, the steps left take at least that long.
+        Assert.All(timed, r => Assert.True(r.Eta >= TimeSpan.FromMilliseconds(30 * (20 - r.Step) * 0.9), $"eta {r.Eta} at step {r.Step}"));
+    }
+
+    [Fact]
     public void DivergingLoss_StopsNamingTheStep_AndKeepsLastCheckpoint()
     {
         var ctx = Cpu.Context(1);

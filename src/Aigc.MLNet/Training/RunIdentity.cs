@@ -21,7 +21,7 @@ internal sealed class RunIdentity
 
     private static readonly HashSet<string> NotIdentity =
     [
-        nameof(TrainingOptions.Epochs), nameof(TrainingOptions.MaxSteps), nameof(TrainingOptions.ReportEveryNSteps),
+        nameof(TrainingOptions.Epochs), nameof(TrainingOptions.MaxSteps), nameof(TrainingOptions.ReportEveryNSteps), nameof(TrainingOptions.ReportInterval),
         nameof(TrainingOptions.ValidateEveryNSteps), nameof(TrainingOptions.CheckpointEveryNSteps), nameof(TrainingOptions.CheckpointPath),
         nameof(TrainingOptions.ResumeFromCheckpoint), nameof(TrainingOptions.ResumeDespiteMismatch), nameof(TrainingOptions.Seed),
         "SampleGridEveryNSteps", "SampleGridFolder", "MaxValidationWindows", "WindowLength",

@@ -68,14 +68,26 @@ public sealed class TrainingLoop
         IReadOnlyDictionary<string, double>? metrics = null;
         long validatedAt = -1;
 
-        TrainingProgress Report(IReadOnlyDictionary<string, double>? validationMetrics = null)
+        // Seconds per step, smoothed: the plain mean over the first 50 steps, then an exponential
+        // average, so the ETA settles instead of jumping with each step's noise.
+        double? secondsPerStep = null;
+        TimeSpan lastStepAt = TimeSpan.Zero, lastReportAt = TimeSpan.Zero;
+        void Timed()
         {
-            double stepsPerSecond = (at.Step - startStep) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
-            TimeSpan? eta = total is { } t && stepsPerSecond > 0 ? TimeSpan.FromSeconds((t - at.Step) / stepsPerSecond) : null;
+            var now = clock.Elapsed;
+            double dt = (now - lastStepAt).TotalSeconds, weight = Math.Max(0.02, 1.0 / (at.Step - startStep));
+            secondsPerStep = secondsPerStep is { } s ? s + weight * (dt - s) : dt;
+            lastStepAt = now;
+        }
+
+        TrainingProgress Report(IReadOnlyDictionary<string, double>? validationMetrics = null, bool log = true)
+        {
+            lastReportAt = clock.Elapsed;
+            TimeSpan? eta = total is { } t && secondsPerStep is { } s ? TimeSpan.FromSeconds(Math.Max(0, t - at.Step) * s) : null;
             var p = new TrainingProgress(at.Epoch, options.Epochs, at.Step, total, losses, samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9),
                 clock.Elapsed, eta, validationMetrics, resumed ? startStep : null);
             progress?.Report(p);
-            _context.WriteLog(LogLevel.Information, "Training", p.ToString());
+            if (log) _context.WriteLog(LogLevel.Information, "Training", p.ToString());
             return p;
         }
 
@@ -104,6 +116,7 @@ public sealed class TrainingLoop
                     }
                     losses = task.TrainStep(batch);
                     at.Step++;
+                    Timed();
                     at.StepInEpoch++;
                     samples += batch.Count;
                     CheckFinite(losses, at);
@@ -114,6 +127,7 @@ public sealed class TrainingLoop
                         Report(metrics);
                     }
                     else if (at.Step % options.ReportEveryNSteps == 0) Report();
+                    else if (options.ReportInterval is { } interval && clock.Elapsed - lastReportAt >= interval) Report(log: false);
                     if (options.CheckpointEveryNSteps > 0 && at.Step % options.CheckpointEveryNSteps == 0 && options.CheckpointPath is { } p)
                         SaveCheckpoint(task, p, at, identity!);
                 }

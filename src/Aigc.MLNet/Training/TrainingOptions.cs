@@ -47,6 +47,11 @@ public record TrainingOptions
     [JsonIgnore]
     public int ReportEveryNSteps { get; init; } = 50;
 
+    /// <summary>Also report when this much time has passed since the last report (null: only every
+    /// <see cref="ReportEveryNSteps"/> steps). Live displays use about a second; these reports are not logged.</summary>
+    [JsonIgnore]
+    public TimeSpan? ReportInterval { get; init; }
+
     /// <summary>Also validate every N steps (0: only at the end of each epoch, and at the end of a run
     /// that stops mid-epoch). For models trained in steps rather than epochs.</summary>
     [JsonIgnore]
@@ -85,6 +90,7 @@ public record TrainingOptions
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "must be at least 1");
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "must be a finite number > 0");
         if (ReportEveryNSteps < 1) throw new ArgumentOutOfRangeException(nameof(ReportEveryNSteps), ReportEveryNSteps, "must be at least 1");
+        if (ReportInterval is { } interval && interval <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ReportInterval), interval, "must be positive when set");
         if (ValidateEveryNSteps < 0) throw new ArgumentOutOfRangeException(nameof(ValidateEveryNSteps), ValidateEveryNSteps, "must be >= 0");
         if (CheckpointEveryNSteps < 0) throw new ArgumentOutOfRangeException(nameof(CheckpointEveryNSteps), CheckpointEveryNSteps, "must be >= 0");
         if (ResumeFromCheckpoint && CheckpointPath is null)
