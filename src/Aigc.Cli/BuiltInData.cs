@@ -49,6 +49,11 @@ internal static class BuiltInData
         return ctx.MLContext.Data.Cache(ctx.MLContext.Transforms.ScaleImagePixels("Image", scale: scale).Fit(raw).Transform(raw));
     }
 
+    /// <summary>How <c>aigc train lm</c> splits a corpus: every 10th document is held out for validation
+    /// (and is what <c>aigc eval</c> scores); a corpus of fewer than 10 documents is all training text.</summary>
+    public static (string[] Train, string[]? HeldOut) Split(string[] docs) =>
+        docs.Length < 10 ? (docs, null) : (docs.Where((_, i) => i % 10 != 9).ToArray(), docs.Where((_, i) => i % 10 == 9).ToArray());
+
     /// <summary>The documents of <see cref="Corpus"/>, read into memory (at most <paramref name="limit"/>).</summary>
     public static string[] Documents(GenerativeCatalog ctx, string data, long? limit = null)
     {

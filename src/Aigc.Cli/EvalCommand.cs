@@ -19,7 +19,7 @@ namespace Aigc.Cli;
 internal static class EvalCommand
 {
     private static readonly Argument<string> ModelPath = new("model") { Description = "A model file" };
-    private static readonly Option<string> Data = new("--data") { Description = "Held-out data: a built-in set (fashion-mnist-test, fortunes, words) or a path", Required = true };
+    private static readonly Option<string> Data = new("--data") { Description = "Data to score: fashion-mnist-test (held out of fashion-mnist), fashion-mnist, fortunes or words (language models score the tenth of the documents aigc train holds out), or a path", Required = true };
     private static readonly Option<string?> Classifier = new("--classifier") { Description = "gan/diffusion: a feature classifier (aigc train classifier) for the Fréchet classifier distance" };
     private static readonly Option<int> Count = new("--count") { Description = "gan/diffusion: images generated and compared", DefaultValueFactory = _ => 1000 };
     private static readonly Option<long?> Limit = new("--limit") { Description = "Use at most N examples of the data" };
@@ -27,7 +27,13 @@ internal static class EvalCommand
 
     public static Command Create()
     {
-        var command = new Command("eval", "Evaluate a saved model on data: negative ELBO and reconstruction (vae), Fréchet classifier distance and coverage (gan, diffusion), perplexity (lm)")
+        var command = new Command("eval", """
+            Evaluate a saved model on data: negative ELBO and reconstruction (vae), Fréchet classifier distance and coverage (gan, diffusion), perplexity (lm).
+            Examples:
+              aigc eval vae.aigc --data fashion-mnist-test
+              aigc eval gan.aigc --data fashion-mnist-test --classifier classifier.aigc --json
+              aigc eval fortunes.aigc --data fortunes
+            """)
         {
             ModelPath, Data, Classifier, Count, Limit, Json, CommonOptions.Device, CommonOptions.Seed, CommonOptions.Threads, CommonOptions.Verbose,
         };
@@ -62,7 +68,11 @@ internal static class EvalCommand
             }
             case CausalLMTransformer lm:
             {
-                var p = ctx.Evaluators.EvaluatePerplexity(lm, BuiltInData.Text(ctx.MLContext, BuiltInData.Documents(ctx, data, limit)));
+                // The documents aigc train held out of the same corpus; a corpus under 10 documents has none, so all are scored (and said to be).
+                var (all, heldOut) = BuiltInData.Split(BuiltInData.Documents(ctx, data, limit));
+                if (heldOut is null)
+                    Console.Error.WriteLine($"note: {data} has {all.Length} document(s), fewer than 10, so aigc train held none out; scoring all of them (training text)");
+                var p = ctx.Evaluators.EvaluatePerplexity(lm, BuiltInData.Text(ctx.MLContext, heldOut ?? all));
                 metrics["loss"] = p.Loss;
                 metrics["perplexity"] = p.Perplexity;
                 metrics["tokens"] = p.Tokens;

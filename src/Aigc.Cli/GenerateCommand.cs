@@ -43,7 +43,13 @@ internal static class GenerateCommand
 
     public static Command Create()
     {
-        var command = new Command("generate", "Generate images or text from a saved model")
+        var command = new Command("generate", """
+            Generate images or text from a saved model. Text options default to the settings saved with the model.
+            Examples:
+              aigc generate gan.aigc --count 64 --label 9 --out boots
+              aigc generate diffusion.aigc --count 16 --sampling-steps 50 --guidance 3
+              aigc generate fortunes.aigc --prompt "Q: " --max-tokens 200 --temperature 0.8 --top-k 40
+            """)
         {
             ModelPath, Count, Out, Labels, Sampler, SamplingSteps, Eta, Guidance, Prompt, MaxTokens, Temperature, TopK, TopP, MinP,
             RepetitionPenalty, NoRepeatNGram, Beams, LengthPenalty, FrequencyPenalty, PresencePenalty, EarlyStopping, IgnoreEndOfText, NoKvCache, Stop, NoStream, CommonOptions.Device, CommonOptions.Seed, CommonOptions.Threads, CommonOptions.Verbose,

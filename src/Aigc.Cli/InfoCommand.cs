@@ -14,7 +14,12 @@ internal static class InfoCommand
 
     public static Command Create()
     {
-        var command = new Command("info", "Show what a model file holds") { ModelPath, Json, CommonOptions.Verbose };
+        var command = new Command("info", """
+            Show what a model file holds (reads only its manifest).
+            Examples:
+              aigc info vae.aigc
+              aigc info vae.aigc --json
+            """) { ModelPath, Json, CommonOptions.Verbose };
         command.SetAction(r => CommonOptions.Guard(r, () => Run(r)));
         return command;
     }

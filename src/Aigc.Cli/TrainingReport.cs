@@ -1,131 +1,124 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using Aigc.MLNet.Imaging;
+using System.Text.RegularExpressions;
 using Aigc.MLNet.Training;
 
 namespace Aigc.Cli;
 
 /// <summary>
-/// Collects the losses of every progress report and writes a report folder: <c>loss.png</c> (the
-/// curves, one colour per loss), <c>index.html</c> (the same curves as a labelled SVG chart, the
-/// final figures and every sample grid or text found in the folder).
+/// Collects every progress report and writes a report folder's <c>index.html</c>: one SVG chart per
+/// metric (axis titles; each report's value as a faint point, a smoothed line through them, validation
+/// values as distinct markers), the summary, every sample grid in the folder captioned with its step,
+/// the final samples, and a text sample. Written at the end of training and when training stops.
 /// </summary>
-internal sealed class TrainingReport(string folder)
+internal sealed partial class TrainingReport(string folder)
 {
-    private static readonly (byte R, byte G, byte B)[] Palette = [(31, 119, 180), (214, 39, 40), (44, 160, 44), (148, 103, 189), (255, 127, 14), (23, 190, 207)];
-    private readonly SortedDictionary<string, List<(long Step, double Value)>> _series = new(StringComparer.Ordinal);
+    private sealed class Metric
+    {
+        public List<(long Step, double Value)> Training { get; } = [];
+        public List<(long Step, double Value)> Validation { get; } = [];
+    }
+
+    private readonly SortedDictionary<string, Metric> _metrics = new(StringComparer.Ordinal);
 
     public string Folder { get; } = folder;
 
     public void Add(TrainingProgress p)
     {
         foreach (var (name, value) in p.Losses)
-            if (double.IsFinite(value) && name != "lr") Series(name).Add((p.Step, value));
+            if (double.IsFinite(value)) MetricOf(name).Training.Add((p.Step, value));
         if (p.ValidationMetrics is { } v)
             foreach (var (name, value) in v)
-                if (double.IsFinite(value) && name != "perplexity") Series("validation " + name).Add((p.Step, value));
+                if (double.IsFinite(value) && name != "perplexity") MetricOf(name).Validation.Add((p.Step, value));
     }
 
-    private List<(long, double)> Series(string name) => _series.TryGetValue(name, out var s) ? s : _series[name] = [];
+    private Metric MetricOf(string name) => _metrics.TryGetValue(name, out var m) ? m : _metrics[name] = new Metric();
+
+    /// <summary>The metrics charted, in order (the loss first).</summary>
+    public IEnumerable<string> Charted => _metrics.Keys.OrderBy(k => k == "loss" ? 0 : 1).ThenBy(k => k, StringComparer.Ordinal);
 
     public void Write(string title, IReadOnlyDictionary<string, string> summary, string? sampleText = null)
     {
         Directory.CreateDirectory(Folder);
-        WritePng(Path.Combine(Folder, "loss.png"), 640, 360);
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>").Append(WebUtility.HtmlEncode(title)).Append("</title>")
-            .Append("<style>body{font-family:sans-serif;margin:2em}td{padding:2px 12px}img{image-rendering:pixelated;margin:4px}</style></head><body>")
+            .Append("<style>body{font-family:sans-serif;margin:2em}td{padding:2px 12px}figure{display:inline-block;margin:8px}")
+            .Append("img{image-rendering:pixelated}svg{margin:8px}</style></head><body>")
             .Append("<h1>").Append(WebUtility.HtmlEncode(title)).Append("</h1><table>");
         foreach (var (k, v) in summary) html.Append("<tr><td>").Append(WebUtility.HtmlEncode(k)).Append("</td><td>").Append(WebUtility.HtmlEncode(v)).Append("</td></tr>");
-        html.Append("</table><h2>Losses</h2>").Append(Svg(720, 400)).Append("<p><img src=\"loss.png\" alt=\"loss curves\"></p>");
-        var grids = Directory.EnumerateFiles(Folder, "*.png").Select(Path.GetFileName).Where(f => f != "loss.png")
-            .OrderBy(f => StepOf(f!)).ThenBy(f => f, StringComparer.Ordinal).ToList();
+        html.Append("</table>");
+        if (_metrics.Count > 0)
+        {
+            html.Append("<h2>Training</h2><p>Faint points: each report; line: smoothed; circles: validation.</p>");
+            foreach (var name in Charted) html.Append(Chart(name, _metrics[name], 520, 300));
+        }
+        var grids = Directory.EnumerateFiles(Folder, "*.png").Select(f => Path.GetFileName(f)!)
+            .Select(f => (File: f, Step: StepOf(f))).OrderBy(g => g.Step ?? long.MaxValue).ThenBy(g => g.File, StringComparer.Ordinal).ToList();
         if (grids.Count > 0)
         {
             html.Append("<h2>Samples</h2>");
-            foreach (var g in grids) html.Append("<figure><img src=\"").Append(WebUtility.HtmlEncode(g)).Append("\" width=\"300\"><figcaption>").Append(WebUtility.HtmlEncode(g)).Append("</figcaption></figure>");
+            foreach (var (file, step) in grids)
+                html.Append("<figure><img src=\"").Append(WebUtility.HtmlEncode(file)).Append("\" width=\"300\" alt=\"samples\"><figcaption>")
+                    .Append(step is { } s ? $"step {s}" : file.Contains("final", StringComparison.Ordinal) ? "final" : WebUtility.HtmlEncode(file)).Append("</figcaption></figure>");
         }
-        if (sampleText is not null) html.Append("<h2>Sample</h2><pre>").Append(WebUtility.HtmlEncode(sampleText)).Append("</pre>");
+        if (sampleText is not null) html.Append("<h2>Text sample</h2><pre>").Append(WebUtility.HtmlEncode(sampleText)).Append("</pre>");
         html.Append("</body></html>");
-        File.WriteAllText(Path.Combine(Folder, "index.html"), html.ToString());
+        var path = Path.Combine(Folder, "index.html");
+        File.WriteAllText(path + ".tmp", html.ToString());
+        File.Move(path + ".tmp", path, overwrite: true);
     }
 
-    private static long StepOf(string file)
+    [GeneratedRegex(@"step-(\d+)")]
+    private static partial Regex StepPattern();
+
+    private static long? StepOf(string file) =>
+        StepPattern().Match(file) is { Success: true } m && long.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+
+    /// <summary>An exponential moving average whose span grows with the number of points (about a
+    /// twentieth of them), so short runs stay detailed and long runs lose their per-batch noise.</summary>
+    internal static double[] Smooth(IReadOnlyList<(long Step, double Value)> points)
     {
-        var digits = new string(file.Where(char.IsDigit).ToArray());
-        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : long.MaxValue;
+        var smoothed = new double[points.Count];
+        double alpha = 2.0 / (Math.Max(1, points.Count / 20) + 1);
+        for (int i = 0; i < points.Count; i++)
+            smoothed[i] = i == 0 ? points[0].Value : smoothed[i - 1] + alpha * (points[i].Value - smoothed[i - 1]);
+        return smoothed;
     }
 
-    private (long MinStep, long MaxStep, double Low, double High) Bounds()
+    private static string Chart(string name, Metric metric, int width, int height)
     {
-        var all = _series.Values.SelectMany(s => s).ToList();
-        if (all.Count == 0) return (0, 1, 0, 1);
+        const int left = 64, right = 16, top = 28, bottom = 44;
+        var all = metric.Training.Concat(metric.Validation).ToList();
         long a = all.Min(p => p.Step), b = Math.Max(all.Max(p => p.Step), a + 1);
         double lo = all.Min(p => p.Value), hi = all.Max(p => p.Value);
-        if (hi - lo < 1e-12) hi = lo + 1;
-        return (a, b, lo, hi);
-    }
-
-    private string Svg(int width, int height)
-    {
-        const int left = 60, bottom = 30, top = 10, right = 150;
-        var (a, b, lo, hi) = Bounds();
+        if (hi - lo < 1e-12) (lo, hi) = (lo - 0.5, hi + 0.5);
         double X(long s) => left + (double)(s - a) / (b - a) * (width - left - right);
         double Y(double v) => top + (1 - (v - lo) / (hi - lo)) * (height - top - bottom);
-        var svg = new StringBuilder($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-size=\"11\">");
+        string F(double v) => v.ToString("F1", CultureInfo.InvariantCulture);
+        var svg = new StringBuilder();
+        svg.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" data-metric=\"{WebUtility.HtmlEncode(name)}\" width=\"{width}\" height=\"{height}\" font-size=\"11\">");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{width / 2}\" y=\"16\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">{WebUtility.HtmlEncode(name)}</text>");
         svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{left}\" y=\"{top}\" width=\"{width - left - right}\" height=\"{height - top - bottom}\" fill=\"none\" stroke=\"#888\"/>");
         for (int i = 0; i <= 4; i++)
         {
             double v = lo + (hi - lo) * i / 4;
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left - 4}\" y=\"{Y(v) + 4:F1}\" text-anchor=\"end\">{v:G4}</text>");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left - 4}\" y=\"{F(Y(v) + 4)}\" text-anchor=\"end\">{v:G4}</text>");
             long s = a + (b - a) * i / 4;
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{X(s):F1}\" y=\"{height - 10}\" text-anchor=\"middle\">{s}</text>");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(X(s))}\" y=\"{height - bottom + 14}\" text-anchor=\"middle\">{s}</text>");
         }
-        int k = 0;
-        foreach (var (name, points) in _series)
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{(left + width - right) / 2}\" y=\"{height - 8}\" text-anchor=\"middle\">step</text>");
+        svg.Append(CultureInfo.InvariantCulture, $"<text transform=\"translate(14,{(top + height - bottom) / 2}) rotate(-90)\" text-anchor=\"middle\">{WebUtility.HtmlEncode(name)}</text>");
+        foreach (var (s, v) in metric.Training)
+            svg.Append($"<circle class=\"raw\" cx=\"{F(X(s))}\" cy=\"{F(Y(v))}\" r=\"1.5\" fill=\"#1f77b4\" fill-opacity=\"0.25\"/>");
+        if (metric.Training.Count > 1)
         {
-            var (r, g, bl) = Palette[k % Palette.Length];
-            string path = string.Join(" ", points.Select(p => string.Create(CultureInfo.InvariantCulture, $"{X(p.Step):F1},{Y(p.Value):F1}")));
-            svg.Append(CultureInfo.InvariantCulture, $"<polyline fill=\"none\" stroke=\"rgb({r},{g},{bl})\" stroke-width=\"1.5\" points=\"{path}\"/>");
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{width - right + 10}\" y=\"{top + 14 * (k + 1)}\" fill=\"rgb({r},{g},{bl})\">{WebUtility.HtmlEncode(name)}</text>");
-            k++;
+            var smooth = Smooth(metric.Training);
+            svg.Append("<polyline class=\"smoothed\" fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"")
+                .AppendJoin(" ", metric.Training.Select((p, i) => $"{F(X(p.Step))},{F(Y(smooth[i]))}")).Append("\"/>");
         }
+        foreach (var (s, v) in metric.Validation)
+            svg.Append($"<circle class=\"validation\" cx=\"{F(X(s))}\" cy=\"{F(Y(v))}\" r=\"4\" fill=\"none\" stroke=\"#d62728\" stroke-width=\"2\"/>");
         return svg.Append("</svg>").ToString();
-    }
-
-    private void WritePng(string path, int width, int height)
-    {
-        var pixels = new byte[width * height * 3];
-        Array.Fill(pixels, (byte)255);
-        void Plot(int x, int y, (byte R, byte G, byte B) c)
-        {
-            if (x < 0 || y < 0 || x >= width || y >= height) return;
-            int i = (y * width + x) * 3;
-            (pixels[i], pixels[i + 1], pixels[i + 2]) = c;
-        }
-        void Line(double x0, double y0, double x1, double y1, (byte, byte, byte) c)
-        {
-            int n = (int)Math.Ceiling(Math.Max(Math.Abs(x1 - x0), Math.Abs(y1 - y0))) + 1;
-            for (int i = 0; i <= n; i++) Plot((int)Math.Round(x0 + (x1 - x0) * i / n), (int)Math.Round(y0 + (y1 - y0) * i / n), c);
-        }
-        const int m = 20;
-        var (a, b, lo, hi) = Bounds();
-        double X(long s) => m + (double)(s - a) / (b - a) * (width - 2 * m);
-        double Y(double v) => m + (1 - (v - lo) / (hi - lo)) * (height - 2 * m);
-        var grey = ((byte)200, (byte)200, (byte)200);
-        for (int i = 0; i <= 4; i++)
-        {
-            double y = m + (height - 2 * m) * i / 4.0;
-            Line(m, y, width - m, y, grey);
-        }
-        int k = 0;
-        foreach (var points in _series.Values)
-        {
-            var c = Palette[k++ % Palette.Length];
-            for (int i = 1; i < points.Count; i++) Line(X(points[i - 1].Step), Y(points[i - 1].Value), X(points[i].Step), Y(points[i].Value), c);
-            if (points.Count == 1) Plot((int)X(points[0].Step), (int)Y(points[0].Value), c);
-        }
-        PngEncoder.Save(path, pixels, width, height, 3);
     }
 }

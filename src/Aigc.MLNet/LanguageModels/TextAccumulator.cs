@@ -64,15 +64,15 @@ internal sealed class TextAccumulator
         return FindStop(before);
     }
 
-    /// <summary>Decodes what the UTF-8 decoder still holds (a character cut off by the end becomes U+FFFD).</summary>
+    /// <summary>Ends the text: bytes of a character that generation cut off are dropped rather than
+    /// shown as U+FFFD, so the text holds whole characters only (the token ids still hold every byte).</summary>
     public void Flush()
     {
-        if (_utf8 is null || Stopped) return;
-        int before = _text.Length;
-        var chars = new char[_utf8.GetCharCount([], flush: true)];
-        _utf8.GetChars([], chars, flush: true);
-        _text.Append(chars);
-        FindStop(before);
+        if (Stopped) return;
+        _utf8?.Reset();
+        // A re-decoding tokenizer shows an incomplete last character as U+FFFD: that is the cut-off one.
+        if (_redecodes)
+            while (_text.Length > _emitted && _text[^1] == '\uFFFD') _text.Length--;
     }
 
     private bool FindStop(int changedFrom)

@@ -177,4 +177,19 @@ public class CausalLMTests : IDisposable
         shown.Append(acc.TakeReady(final: true));
         Assert.Equal(text, shown.ToString());
     }
+
+    [Fact]
+    public void GenerationCutMidCharacter_EndsWithTheWholeCharactersOnly()
+    {
+        // Issue #16: when the token budget ended inside a character, the final text showed U+FFFD.
+        var bpe = BpeTrainer.Train(["x"], 257);
+        var ids = bpe.Encode("ok 😀");
+        var acc = new TextAccumulator(bpe, []);
+        foreach (var id in ids[..^2]) acc.Add(id); // two of the emoji's four bytes
+        var shown = acc.TakeReady();
+        acc.Flush();
+        shown += acc.TakeReady(final: true);
+        Assert.Equal("ok ", shown);
+        Assert.Equal("ok ", acc.Text);
+    }
 }
