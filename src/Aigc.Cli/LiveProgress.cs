@@ -50,6 +50,9 @@ internal sealed class LiveProgress(TrainingReport? report) : IProgress<TrainingP
     {
         if (Last is null && value.ResumedFromStep is { } from)
             WriteLine($"resuming from step {from}{(value.TotalSteps is { } all ? $" of {all}" : "")}");
+        // The checkpoint's history continues the report's curves from the start of the run.
+        if (value.EarlierReports is { } earlier && report is not null)
+            foreach (var e in earlier) report.Add(e);
         if (value.Losses.Count == 0) return; // the resume report carries no step of its own
         Last = value;
         report?.Add(value);

@@ -58,7 +58,9 @@ public sealed class TrainingLoop
         var at = new Position();
         // What defines this run, written into every checkpoint and compared on resume.
         var identity = options.CheckpointPath is null ? null : RunIdentity.Of(task, train, options, _seed);
-        bool resumed = options.ResumeFromCheckpoint && File.Exists(options.CheckpointPath) && LoadCheckpoint(task, options.CheckpointPath!, at, identity!, options);
+        var history = new ReportHistory();
+        bool resumed = options.ResumeFromCheckpoint && File.Exists(options.CheckpointPath)
+            && LoadCheckpoint(task, options.CheckpointPath!, at, identity!, history, options);
         long startStep = at.Step, samples = 0;
         if (resumed)
             _context.WriteLog(LogLevel.Information, "Training",
@@ -85,7 +87,9 @@ public sealed class TrainingLoop
             lastReportAt = clock.Elapsed;
             TimeSpan? eta = total is { } t && secondsPerStep is { } s ? TimeSpan.FromSeconds(Math.Max(0, t - at.Step) * s) : null;
             var p = new TrainingProgress(at.Epoch, options.Epochs, at.Step, total, losses, samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9),
-                clock.Elapsed, eta, validationMetrics, resumed ? startStep : null);
+                clock.Elapsed, eta, validationMetrics, resumed ? startStep : null,
+                resumed && at.Step == startStep && losses.Count == 0 ? history.ToProgress(options.Epochs, total) : null);
+            history.Add(p);
             progress?.Report(p);
             if (log) _context.WriteLog(LogLevel.Information, "Training", p.ToString());
             return p;
@@ -103,7 +107,7 @@ public sealed class TrainingLoop
                 {
                     if (cancellationToken.IsCancellationRequested)
                     {
-                        if (options.CheckpointPath is { } path) SaveCheckpoint(task, path, at, identity!);
+                        if (options.CheckpointPath is { } path) SaveCheckpoint(task, path, at, identity!, history);
                         var cancelled = new TrainingCancelledException(at.Step, options.CheckpointPath, cancellationToken);
                         _context.WriteLog(LogLevel.Warning, "Training", cancelled.Message);
                         throw cancelled;
@@ -129,7 +133,7 @@ public sealed class TrainingLoop
                     else if (at.Step % options.ReportEveryNSteps == 0) Report();
                     else if (options.ReportInterval is { } interval && clock.Elapsed - lastReportAt >= interval) Report(log: false);
                     if (options.CheckpointEveryNSteps > 0 && at.Step % options.CheckpointEveryNSteps == 0 && options.CheckpointPath is { } p)
-                        SaveCheckpoint(task, p, at, identity!);
+                        SaveCheckpoint(task, p, at, identity!, history);
                 }
             }
             if (!exhausted)
@@ -152,7 +156,7 @@ public sealed class TrainingLoop
             at.Epoch = options.Epochs;
             at.StepInEpoch = stepsPerEpoch ?? at.StepInEpoch;
         }
-        if (options.CheckpointPath is { } final) SaveCheckpoint(task, final, at, identity!);
+        if (options.CheckpointPath is { } final) SaveCheckpoint(task, final, at, identity!, history);
         double epochs = stepsPerEpoch is { } s && s > 0 ? (double)at.Step / s : at.Epoch;
         return new TrainingResult(at.Step, epochs, losses, metrics, clock.Elapsed, resumed);
     }
@@ -175,7 +179,7 @@ public sealed class TrainingLoop
                     "Lower the learning rate or clip gradients; any checkpoint written before this step is intact.");
     }
 
-    private void SaveCheckpoint(ITrainingTask task, string path, Position at, RunIdentity identity)
+    private void SaveCheckpoint(ITrainingTask task, string path, Position at, RunIdentity identity, ReportHistory history)
     {
         using var scope = DisposeScope.Enter();
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -190,12 +194,13 @@ public sealed class TrainingLoop
             ["seed"] = _seed.ToString(CultureInfo.InvariantCulture),
         };
         identity.WriteTo(meta);
+        meta[ReportHistory.MetadataKey] = history.ToJson();
         SafeTensors.Save(path, tensors, meta);
         foreach (var t in tensors.Values) t.Dispose();
         _context.WriteLog(LogLevel.Information, "Training", $"checkpoint at step {at.Step} written to {path}");
     }
 
-    private bool LoadCheckpoint(ITrainingTask task, string path, Position at, RunIdentity identity, TrainingOptions options)
+    private bool LoadCheckpoint(ITrainingTask task, string path, Position at, RunIdentity identity, ReportHistory history, TrainingOptions options)
     {
         try
         {
@@ -208,6 +213,7 @@ public sealed class TrainingLoop
             at.Epoch = (int)Math.Min(Count(m, "epoch", path, 1), int.MaxValue);
             at.StepInEpoch = Count(m, "step_in_epoch", path, 0);
             at.Step = Count(m, "step", path, 0);
+            history.Restore(m, at.Step);
             if (!file.Tensors.TryGetValue(RngKey, out var rng)) throw new InvalidDataException($"{path}: the checkpoint has no '{RngKey}' tensor.");
             task.SetState(file.Tensors.Where(kv => kv.Key.StartsWith(TaskPrefix, StringComparison.Ordinal))
                 .ToDictionary(kv => kv.Key[TaskPrefix.Length..], kv => kv.Value));

@@ -110,8 +110,11 @@ public record TrainingOptions
 /// <param name="ValidationMetrics">Metrics on the validation set (end-of-epoch reports only).</param>
 /// <param name="ResumedFromStep">The checkpoint's step when this run resumed one, else null; rates and the
 /// ETA count only the steps of this run.</param>
+/// <param name="EarlierReports">On the first report of a resumed run only: the reports of the run up to
+/// the checkpoint (kept in it; at most a few thousand, older ones thinned), so curves can continue.</param>
 public sealed record TrainingProgress(int Epoch, int Epochs, long Step, long? TotalSteps, IReadOnlyDictionary<string, double> Losses,
-    double SamplesPerSecond, TimeSpan Elapsed, TimeSpan? Eta, IReadOnlyDictionary<string, double>? ValidationMetrics = null, long? ResumedFromStep = null)
+    double SamplesPerSecond, TimeSpan Elapsed, TimeSpan? Eta, IReadOnlyDictionary<string, double>? ValidationMetrics = null, long? ResumedFromStep = null,
+    IReadOnlyList<TrainingProgress>? EarlierReports = null)
 {
     /// <inheritdoc />
     public override string ToString() =>

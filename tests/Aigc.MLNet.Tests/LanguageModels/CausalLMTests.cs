@@ -70,6 +70,9 @@ public class CausalLMTests : IDisposable
         var reports = new List<TrainingProgress>();
         using var resumed = Cpu.Context(8).Generative().Trainers.CausalLM(options).Fit(train, null, new SyncProgress(reports));
         Assert.Equal((10L, (long?)10), (reports[0].Step, reports[0].ResumedFromStep)); // the resume report comes first
+        // ...carrying the first run's reports, kept in the checkpoint, so curves continue (issue #16).
+        Assert.Equal(Enumerable.Range(1, 10).Select(s => (long)s), reports[0].EarlierReports!.Select(r => r.Step));
+        Assert.All(reports[0].EarlierReports!, r => Assert.True(r.Losses.ContainsKey("loss")));
         Assert.Equal(11, reports[1].Step); // it continued after step 10 rather than starting again
         Assert.Equal(20, resumed.Training.Steps);
         var a = straight.Model.StateDict();
