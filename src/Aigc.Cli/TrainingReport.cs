@@ -76,11 +76,11 @@ internal sealed partial class TrainingReport(string folder)
         StepPattern().Match(file) is { Success: true } m && long.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
 
     /// <summary>An exponential moving average whose span grows with the number of points (about a
-    /// twentieth of them), so short runs stay detailed and long runs lose their per-batch noise.</summary>
+    /// tenth of them), so short runs stay detailed and long runs lose their per-batch noise.</summary>
     internal static double[] Smooth(IReadOnlyList<(long Step, double Value)> points)
     {
         var smoothed = new double[points.Count];
-        double alpha = 2.0 / (Math.Max(1, points.Count / 20) + 1);
+        double alpha = 2.0 / (Math.Max(1, points.Count / 10) + 1);
         for (int i = 0; i < points.Count; i++)
             smoothed[i] = i == 0 ? points[0].Value : smoothed[i - 1] + alpha * (points[i].Value - smoothed[i - 1]);
         return smoothed;

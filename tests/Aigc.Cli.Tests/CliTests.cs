@@ -92,6 +92,20 @@ public sealed class CliTests : IDisposable
         Assert.Equal(1, Run(Args("256", "2", "--resume-anyway")).Code);
     }
 
+    [Fact]
+    public void Classifier_HonoursThePreset_AndWritesItsCheckpoint()
+    {
+        // Issue #16: the classifier ignored --preset nano and, stopped, named a checkpoint it never wrote.
+        var train = Run("train", "classifier", "--data", "fashion-mnist-test", "--preset", "nano", "--steps", "2", "--limit", "128", "--out", P("c.aigc"), "--device", "cpu");
+        Assert.True(train.Code == 0, train.Out + train.Err);
+        Assert.True(File.Exists(P("c.aigc.ckpt")));
+        var info = JsonDocument.Parse(Run("info", P("c.aigc"), "--json").Out).RootElement;
+        Assert.Equal(32, info.GetProperty("Options").GetProperty("featureDim").GetInt32());
+        var resumed = Run("train", "classifier", "--data", "fashion-mnist-test", "--preset", "nano", "--steps", "3", "--limit", "128", "--out", P("c.aigc"), "--device", "cpu", "--resume");
+        Assert.True(resumed.Code == 0, resumed.Out + resumed.Err);
+        Assert.Contains("resuming from step 2", resumed.Out);
+    }
+
     [Theory]
     [InlineData("gan")]
     [InlineData("diffusion")]
