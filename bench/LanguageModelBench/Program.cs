@@ -4,7 +4,12 @@
 //              saves the model and a generated sample.
 //   generate : greedy decoding speed of a baby-width GPT (context 32 + N) with and without the KV cache.
 //              The best of --rounds runs counts (the first ones include JIT warm-up).
+//   overhead : issue #14's question, where the trainer's time goes: the same baby GPT, data and
+//              optimiser step run --steps steps through CausalLMTrainer (--side trainer) or through a
+//              bare loop written against Aigc.Torch (--side bare: windows cut from the token stream by
+//              hand); ms/step over the steps after the first 20 (JIT and allocator warm-up).
 // Prints one JSON line. Usage: LanguageModelBench train [--steps N] [--model PATH] | generate [--new-tokens N] [--rounds N]
+//   | overhead --side trainer|bare [--steps N]
 using System.Diagnostics;
 using System.Text.Json;
 using Aigc.MLNet;
@@ -20,6 +25,7 @@ switch (args[0])
 {
     case "train": Train(); break;
     case "generate": Generate(); break;
+    case "overhead": Overhead(); break;
     default: throw new ArgumentException($"unknown mode {args[0]}");
 }
 
@@ -51,6 +57,70 @@ void Train()
         val_loss = ppl.Loss, perplexity = ppl.Perplexity, ms_per_step = trained!.Elapsed.TotalMilliseconds / steps, steps,
         vocab = lm.Model.VocabularySize, parameters = lm.Model.ParameterCount(), sample,
     }));
+}
+
+string[] Fortunes() => Directory.GetFiles("/usr/share/games/fortunes")
+    .Where(f => !f.EndsWith(".dat") && !f.EndsWith(".u8") && !File.GetAttributes(f).HasFlag(FileAttributes.ReparsePoint))
+    .Order(StringComparer.Ordinal).SelectMany(f => File.ReadAllText(f).Split("\n%\n")).Where(d => d.Length > 0).ToArray();
+
+void Overhead()
+{
+    const int warmup = 20, batch = 12, window = 65;
+    int steps = int.Parse(Arg("--steps", "300"));
+    string side = Arg("--side", "trainer");
+    var docs = Fortunes().Where((_, i) => i % 10 != 9).ToArray();
+    var ctx = new MLContext(seed: 1337);
+    ctx.Generative(new GenerativeOptions { Device = Device.Cpu, ProcessTuning = Environment.GetEnvironmentVariable("AIGC_PROCESS_TUNING") != "0" });
+    var options = new CausalLMOptions
+    {
+        Gpt = GptOptions.Baby, TrainingContextLength = window - 1, BatchSize = batch, MaxSteps = steps, WarmupSteps = 10, ValidateEveryNSteps = 0,
+        ReportEveryNSteps = 1, Seed = 1,
+    };
+    double ms;
+    if (side == "trainer")
+    {
+        TimeSpan at = TimeSpan.Zero, end = TimeSpan.Zero;
+        var progress = new SyncProgress(p => { if (p.Step == warmup) at = p.Elapsed; if (p.Step == steps) end = p.Elapsed; });
+        using var lm = ctx.Generative().Trainers.CausalLM(options).Fit(ctx.Data.LoadFromEnumerable(docs.Select(t => new TextRow { Text = t })), null, progress);
+        ms = (end - at).TotalMilliseconds / (steps - warmup);
+    }
+    else
+    {
+        // The trainer's step, written out: same tokenizer, stream, model, AdamW groups, schedule, clipping.
+        var tokenizer = Aigc.MLNet.Text.CharTokenizer.FromCorpus(docs.Append("\n\n"));
+        var stream = string.Join("\n\n", docs).EnumerateRunes().Select(r => (long)tokenizer.EncodeToIds(r.ToString())[0]).ToArray();
+        Engine.ManualSeed(1);
+        using var model = new GptModel(GptOptions.Baby, tokenizer.VocabularySize);
+        var parameters = model.Parameters().ToList();
+        using var optimizer = new Aigc.Torch.Optim.AdamW(
+            [new Aigc.Torch.Optim.ParamGroup(parameters.Where(p => p.Dim >= 2), weightDecay: options.WeightDecay),
+             new Aigc.Torch.Optim.ParamGroup(parameters.Where(p => p.Dim < 2), weightDecay: 0)],
+            options.LearningRate, options.Beta1, options.Beta2);
+        var schedule = new Aigc.Torch.Optim.WarmupCosineSchedule(optimizer, options.WarmupSteps, steps, options.MinLearningRateFactor);
+        var order = new Random(1);
+        var rows = new long[batch * window];
+        var clock = Stopwatch.StartNew();
+        TimeSpan at = TimeSpan.Zero;
+        model.Train();
+        for (int step = 1; step <= steps; step++)
+        {
+            using var scope = DisposeScope.Enter();
+            for (int b = 0; b < batch; b++)
+                Array.Copy(stream, order.NextInt64(stream.Length - window), rows, b * window, window);
+            var windows = Tensor.FromArray(rows, batch, window);
+            var logits = model.Forward(windows.Narrow(1, 0, window - 1));
+            var loss = F.CrossEntropy(logits.Reshape(-1, logits.Size(2)), windows.Narrow(1, 1, window - 1).Reshape(-1));
+            optimizer.ZeroGrad();
+            loss.Backward();
+            Aigc.Torch.Optim.GradClip.ClipGradNorm(model.Parameters(), options.GradientClip);
+            optimizer.Step();
+            schedule.Step();
+            _ = loss.Item();
+            if (step == warmup) at = clock.Elapsed;
+        }
+        ms = (clock.Elapsed - at).TotalMilliseconds / (steps - warmup);
+    }
+    Console.WriteLine(JsonSerializer.Serialize(new { side, steps, ms_per_step = ms }));
 }
 
 void Generate()
