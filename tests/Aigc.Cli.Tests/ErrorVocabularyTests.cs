@@ -98,4 +98,23 @@ public sealed class ErrorVocabularyTests(TinyModels models) : IClassFixture<Tiny
         var doubled = Regex.Match(error, @"\b(\w+) \1\b", RegexOptions.IgnoreCase);
         Assert.False(doubled.Success, $"'{error}' repeats '{doubled.Value}'");
     }
+
+    [Theory]
+    [InlineData("train")]
+    [InlineData("generate")]
+    [InlineData("eval")]
+    [InlineData("info")]
+    [InlineData("tokenize")]
+    public void Help_SpeaksInFlags_WithExamples(string command)
+    {
+        var (code, help, _) = CliRunner.Run(command, "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("Examples:", help);
+        Assert.Contains($"aigc {command} ", help);
+        // Single capitalised words are English ("Seed for initialisation"); compound names are identifiers.
+        var named = Regex.Matches(help, @"\b[A-Z][a-z]+[A-Z]\w*\b").Select(m => m.Value).Where(LibraryNames.Contains).ToList();
+        Assert.True(named.Count == 0, $"aigc {command} --help names library properties: {string.Join(", ", named)}");
+        var doubled = Regex.Match(help, @"(?<!-)\b(\w+) \1\b", RegexOptions.IgnoreCase); // "--classifier classifier.aigc" is a flag and its value
+        Assert.False(doubled.Success, $"aigc {command} --help repeats '{doubled.Value}'");
+    }
 }
