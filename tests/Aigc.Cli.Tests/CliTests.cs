@@ -112,8 +112,11 @@ public sealed class CliTests : IDisposable
     public void ConditionalImageGenerators_TrainAndGenerateLabelledImages(string family)
     {
         var train = Run("train", family, "--data", "fashion-mnist-test", "--preset", "nano", "--steps", "3", "--limit", "128", "--conditional",
-            "--out", P($"{family}.aigc"), "--device", "cpu");
+            "--out", P($"{family}.aigc"), "--device", "cpu", "--report", P($"{family}-report"));
         Assert.True(train.Code == 0, train.Out + train.Err);
+        // Issue #16: the GAN report had no final grid.
+        Assert.True(File.Exists(P($"{family}-report/samples-final.png")));
+        Assert.Contains("final</figcaption>", File.ReadAllText(P($"{family}-report/index.html")));
         string[] sampling = family == "diffusion" ? ["--sampling-steps", "3"] : [];
         var gen = Run(["generate", P($"{family}.aigc"), "--count", "2", "--label", "7", .. sampling, "--out", P(family), "--device", "cpu"]);
         Assert.True(gen.Code == 0, gen.Err);

@@ -77,6 +77,8 @@ public sealed class ErrorVocabularyTests(TinyModels models) : IClassFixture<Tiny
         { ["train", "lm", "--data", "fortunes", "--limit", "50", "--lr", "-1"], "--lr must be a finite number > 0, got -1" },
         { ["train", "lm", "--data", "fortunes", "--limit", "50", "--context", "100000"], "--context must be at most" },
         { ["train", "vae", "--data", "fashion-mnist-test", "--preset", "baby"], "--preset must be nano or small" },
+        { ["train", "lm", "--data", "{latin1}", "--steps", "2"], "not valid UTF-8 text" },
+        { ["train", "lm", "--data", "{latin1}", "--steps", "3"], "move it out of the --data folder" },
     };
 
     [Theory]
@@ -84,6 +86,14 @@ public sealed class ErrorVocabularyTests(TinyModels models) : IClassFixture<Tiny
     public void Errors_SpeakInFlags_OnOneLine(string[] args, string expected)
     {
         var line = args.Select(a => Regex.Replace(a, @"\{(\w+)\}", m => models.Path(m.Groups[1].Value))).ToArray();
+        if (args.Contains("{latin1}"))
+        {
+            // A text folder holding a file that is not UTF-8: the library's advice names its option; the tool's names the folder.
+            var folder = Path.Combine(models.Dir, "texts");
+            Directory.CreateDirectory(folder);
+            File.WriteAllBytes(Path.Combine(folder, "latin1.txt"), [0x63, 0x61, 0x66, 0xE9, 0x20, 0x6E, 0x6F, 0x69, 0x72]);
+            line = line.Select(a => a == models.Path("latin1") ? folder : a).ToArray();
+        }
         if (line[0] == "generate") line = [.. line, "--device", "cpu"];
         var (code, _, err) = CliRunner.Run(line);
         Assert.True(code == 1, $"exit {code}: {err}");
