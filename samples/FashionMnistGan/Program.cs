@@ -60,9 +60,9 @@ try
 {
     trained = ctx.Generative().Trainers.Gan(options).Fit(train, null, new ConsoleProgress(), cancel.Token);
 }
-catch (OperationCanceledException)
+catch (TrainingCancelledException stopped)
 {
-    Console.WriteLine("stopped");
+    Console.WriteLine(stopped.Message);
     return 130;
 }
 

@@ -55,9 +55,10 @@ try
     // The Fit overload with validation data, progress and cancellation; pipeline.Fit(data) works too.
     trained = generative.Trainers.Vae(options).Fit(train, test, new ConsoleProgress(), cancel.Token);
 }
-catch (OperationCanceledException)
+catch (TrainingCancelledException stopped)
 {
-    Console.WriteLine($"stopped; checkpoint kept at {options.CheckpointPath} (run again with --resume)");
+    // Names the step the checkpoint holds, and the checkpoint only when one was written.
+    Console.WriteLine(stopped.Message + (stopped.CheckpointPath is null ? "" : " Run again with --resume to continue."));
     return 130;
 }
 

@@ -56,9 +56,9 @@ try
 {
     trained = ctx.Generative().Trainers.CausalLM(options).Fit(train, validation, new ConsoleProgress(), cancel.Token);
 }
-catch (OperationCanceledException)
+catch (TrainingCancelledException stopped)
 {
-    Console.WriteLine("stopped");
+    Console.WriteLine(stopped.Message);
     return 130;
 }
 
