@@ -77,6 +77,7 @@ void Overhead()
         ReportEveryNSteps = 1, Seed = 1,
     };
     double ms;
+    object? breakdown = null;
     if (side == "trainer")
     {
         TimeSpan at = TimeSpan.Zero, end = TimeSpan.Zero;
@@ -101,26 +102,42 @@ void Overhead()
         var rows = new long[batch * window];
         var clock = Stopwatch.StartNew();
         TimeSpan at = TimeSpan.Zero;
+        // Where a step's time goes (CPU ops run synchronously, so each phase's wall time is its cost).
+        var phases = new double[4];
+        var phase = new Stopwatch();
+        void Lap(int i)
+        {
+            phases[i] += phase.Elapsed.TotalMilliseconds;
+            phase.Restart();
+        }
         model.Train();
         for (int step = 1; step <= steps; step++)
         {
+            if (step == warmup + 1) Array.Clear(phases);
             using var scope = DisposeScope.Enter();
+            phase.Restart();
             for (int b = 0; b < batch; b++)
                 Array.Copy(stream, order.NextInt64(stream.Length - window), rows, b * window, window);
             var windows = Tensor.FromArray(rows, batch, window);
             var logits = model.Forward(windows.Narrow(1, 0, window - 1));
             var loss = F.CrossEntropy(logits.Reshape(-1, logits.Size(2)), windows.Narrow(1, 1, window - 1).Reshape(-1));
+            Lap(0);
             optimizer.ZeroGrad();
             loss.Backward();
+            Lap(1);
             Aigc.Torch.Optim.GradClip.ClipGradNorm(model.Parameters(), options.GradientClip);
+            Lap(2);
             optimizer.Step();
             schedule.Step();
             _ = loss.Item();
+            Lap(3);
             if (step == warmup) at = clock.Elapsed;
         }
         ms = (clock.Elapsed - at).TotalMilliseconds / (steps - warmup);
+        int counted = steps - warmup;
+        breakdown = new { forward_ms = phases[0] / counted, backward_ms = phases[1] / counted, clip_ms = phases[2] / counted, optimizer_ms = phases[3] / counted };
     }
-    Console.WriteLine(JsonSerializer.Serialize(new { side, steps, ms_per_step = ms }));
+    Console.WriteLine(JsonSerializer.Serialize(new { side, steps, ms_per_step = ms, breakdown }));
 }
 
 void Generate()
