@@ -80,7 +80,9 @@ internal static class GenerateCommand
             throw new CliException($"--label applies to class-conditional models; this {family} model is unconditional (train it with --conditional).");
         if (labels?.Where(l => l < 0 || l >= classes).Cast<long?>().FirstOrDefault() is { } bad)
             throw new CliException($"--label {bad} is not one of this model's classes, 0 to {classes - 1}.");
+        if (classes is { } all) labels ??= CommonOptions.CycleLabels(count, all); // a conditional model shows every class in turn
         var sampling = model is DiffusionTransformer d ? Sampling(r, d) : null;
+        var range = model is VaeTransformer ? PixelRange.ZeroToOne : PixelRange.MinusOneToOne;
         var folder = r.GetValue(Out)!;
         // Batches of GridLimit images: memory stays bounded for any --count, and the grid shows the first batch.
         for (int start = 0; start < count; start += GridLimit)
@@ -88,7 +90,6 @@ internal static class GenerateCommand
             int n = Math.Min(GridLimit, count - start);
             long[]? batchLabels = labels?[start..(start + n)];
             using var images = Images(model, n, seed + start / GridLimit, batchLabels, sampling);
-            var range = model is VaeTransformer ? PixelRange.ZeroToOne : PixelRange.MinusOneToOne;
             if (start == 0)
             {
                 Directory.CreateDirectory(folder); // only once there are images: a failed generate leaves no folder behind
@@ -109,9 +110,8 @@ internal static class GenerateCommand
 
     private static Tensor Images(ITransformer model, int count, int seed, long[]? labels, SamplingOptions? sampling) => model switch
     {
-        GanTransformer gan => gan.Generate(count, seed, gan.IsConditional ? labels ?? CommonOptions.CycleLabels(count, gan.Options.NumClasses) : labels),
-        DiffusionTransformer diffusion => diffusion.Generate(count, seed,
-            diffusion.IsConditional ? labels ?? CommonOptions.CycleLabels(count, diffusion.Options.NumClasses) : labels, sampling),
+        GanTransformer gan => gan.Generate(count, seed, labels),
+        DiffusionTransformer diffusion => diffusion.Generate(count, seed, labels, sampling),
         _ => ((VaeTransformer)model).Sample(count, seed),
     };
 

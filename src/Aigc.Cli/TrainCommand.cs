@@ -135,16 +135,21 @@ internal static class TrainCommand
         string? arch = r.GetValue(Architecture);
         long? limit = r.GetValue(Limit);
         if (limit is < 1) throw new CliException($"--limit must be at least 1, not {limit}.");
+        // The run flags every family shares land on the shared TrainingOptions base; records clone as
+        // their own type, so the family's options come back whole.
+        T WithRun<T>(T o, long? maxSteps, int? defaultEpochs = null) where T : TrainingOptions => (T)((TrainingOptions)o with
+        {
+            Epochs = epochs ?? defaultEpochs ?? o.Epochs, MaxSteps = maxSteps, BatchSize = batch ?? o.BatchSize, LearningRate = lr ?? o.LearningRate,
+            CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume, ResumeDespiteMismatch = anyway,
+            ReportInterval = LiveProgress.Interval,
+        });
         switch (family)
         {
             case "gan":
             {
-                var o = (nano ? GanOptions.Nano : GanOptions.Small) with { LabelColumn = conditional ? "Label" : null };
-                o = o with
+                var o = WithRun(nano ? GanOptions.Nano : GanOptions.Small, steps) with
                 {
-                    Epochs = epochs ?? o.Epochs, MaxSteps = steps, BatchSize = batch ?? o.BatchSize, LearningRate = lr ?? o.LearningRate,
-                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume, ResumeDespiteMismatch = anyway, ReportInterval = LiveProgress.Interval,
-                    SampleGridEveryNSteps = report is null ? 0 : 200, SampleGridFolder = report,
+                    LabelColumn = conditional ? "Label" : null, SampleGridEveryNSteps = report is null ? 0 : 200, SampleGridFolder = report,
                 };
                 var gan = ctx.Trainers.Gan(o).Fit(BuiltInData.Images(ctx, data, PixelScale.MinusOneToOne, limit), null, progress, cancel);
                 if (report is not null)
@@ -154,13 +159,8 @@ internal static class TrainCommand
             }
             case "vae":
             {
-                var o = nano ? VaeOptions.Nano : VaeOptions.Small;
                 var architecture = arch switch { null or "mlp" => VaeArchitecture.Mlp, "conv" => VaeArchitecture.Conv, _ => throw new CliException($"--arch for a VAE is mlp or conv, not '{arch}'.") };
-                o = o with
-                {
-                    Architecture = architecture, Epochs = epochs ?? o.Epochs, MaxSteps = steps, BatchSize = batch ?? o.BatchSize, LearningRate = lr ?? o.LearningRate,
-                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume, ResumeDespiteMismatch = anyway, ReportInterval = LiveProgress.Interval,
-                };
+                var o = WithRun(nano ? VaeOptions.Nano : VaeOptions.Small, steps) with { Architecture = architecture };
                 var vae = ctx.Trainers.Vae(o).Fit(BuiltInData.Images(ctx, data, PixelScale.ZeroToOne, limit), null, progress, cancel);
                 if (report is not null)
                     using (var samples = vae.Sample(64, r.GetValue(CommonOptions.Seed)))
@@ -169,12 +169,9 @@ internal static class TrainCommand
             }
             case "diffusion":
             {
-                var o = (nano ? DiffusionOptions.Nano : DiffusionOptions.Small) with { LabelColumn = conditional ? "Label" : null };
-                o = o with
+                var o = WithRun(nano ? DiffusionOptions.Nano : DiffusionOptions.Small, steps) with
                 {
-                    Epochs = epochs ?? o.Epochs, MaxSteps = steps, BatchSize = batch ?? o.BatchSize, LearningRate = lr ?? o.LearningRate,
-                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume, ResumeDespiteMismatch = anyway, ReportInterval = LiveProgress.Interval,
-                    SampleGridEveryNSteps = report is null ? 0 : 500, SampleGridFolder = report,
+                    LabelColumn = conditional ? "Label" : null, SampleGridEveryNSteps = report is null ? 0 : 500, SampleGridFolder = report,
                 };
                 var diffusion = ctx.Trainers.Diffusion(o).Fit(BuiltInData.Images(ctx, data, PixelScale.MinusOneToOne, limit), null, progress, cancel);
                 if (report is not null)
@@ -190,15 +187,12 @@ internal static class TrainCommand
                 int context = r.GetValue(Context) ?? o.TrainingContextLength;
                 // --epochs alone trains whole passes; otherwise the step budget (the preset's by default) rules.
                 long? maxSteps = steps ?? (epochs is null ? o.MaxSteps : null);
-                o = o with
+                o = WithRun(o, maxSteps) with
                 {
                     Architecture = architecture, TokenizerKind = tokenizer, BpeVocabularySize = r.GetValue(VocabularySize),
                     Gpt = o.Gpt with { ContextLength = Math.Max(o.Gpt.ContextLength, context) }, TrainingContextLength = context,
-                    Epochs = epochs ?? o.Epochs, MaxSteps = maxSteps,
                     WarmupSteps = maxSteps is { } m ? Math.Min(o.WarmupSteps, m / 10) : o.WarmupSteps,
                     ValidateEveryNSteps = maxSteps is { } v ? Math.Max(1, v / 4) : 0,
-                    BatchSize = batch ?? o.BatchSize, LearningRate = lr ?? o.LearningRate,
-                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume, ResumeDespiteMismatch = anyway, ReportInterval = LiveProgress.Interval,
                 };
                 // Every 10th document is held out for validation; a corpus of fewer than 10 documents
                 // (one text file, say) trains on everything without validation.
@@ -213,12 +207,8 @@ internal static class TrainCommand
             }
             default:
             {
-                var o = nano ? ImageClassifierOptions.Nano : new ImageClassifierOptions();
-                o = o with
-                {
-                    Epochs = epochs ?? Math.Min(o.Epochs, 2), MaxSteps = steps, BatchSize = batch ?? o.BatchSize, LearningRate = lr ?? o.LearningRate,
-                    CheckpointPath = checkpoint, CheckpointEveryNSteps = every, ResumeFromCheckpoint = resume, ResumeDespiteMismatch = anyway, ReportInterval = LiveProgress.Interval,
-                };
+                var chosen = nano ? ImageClassifierOptions.Nano : new ImageClassifierOptions();
+                var o = WithRun(chosen, steps, defaultEpochs: Math.Min(chosen.Epochs, 2));
                 var images = BuiltInData.Images(ctx, data, PixelScale.ZeroToOne, limit);
                 return (ctx.Trainers.ImageClassifier(o).Fit(images, null, progress, cancel), null);
             }

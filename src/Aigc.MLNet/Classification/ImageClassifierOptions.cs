@@ -1,11 +1,9 @@
-using System.Text.Json.Serialization;
-
 namespace Aigc.MLNet.Classification;
 
 /// <summary>Options of the small image classifier whose features the generation metrics use
 /// (Inception weights cannot be obtained here, so the Fréchet distance uses this network instead).</summary>
-// Run settings (epochs, batch, learning rate, seed, checkpoints) come from TrainingOptions; the few
-// properties marked [JsonIgnore] here are this family's own run settings. Model files hold only the rest.
+// Run settings (epochs, batch, learning rate, seed, checkpoints) come from TrainingOptions; model files
+// hold only the rest.
 public sealed record ImageClassifierOptions : Training.TrainingOptions
 {
     /// <summary>Creates the options with this family's run defaults.</summary>
@@ -13,7 +11,6 @@ public sealed record ImageClassifierOptions : Training.TrainingOptions
     {
         Epochs = 3;
         BatchSize = 128;
-        ReportEveryNSteps = 50;
     }
 
     /// <summary>Image column: Single pixels in [0, 1], shaped (1 or 3, H, W), H and W divisible by 4.</summary>
@@ -39,5 +36,4 @@ public sealed record ImageClassifierOptions : Training.TrainingOptions
         if (FeatureDim is < 2 or > 65536) throw new ArgumentOutOfRangeException(nameof(FeatureDim), FeatureDim, "must be in [2, 65536]");
         base.Validate();
     }
-
 }

@@ -161,7 +161,6 @@ public sealed record DiffusionOptions : Training.TrainingOptions
         Sampling.Validate(Timesteps);
         base.Validate();
     }
-
 }
 
 /// <summary>The reverse process used to generate.</summary>

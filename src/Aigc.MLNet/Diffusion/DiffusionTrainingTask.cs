@@ -80,7 +80,7 @@ internal sealed class DiffusionTrainingTask : ITrainingTask, IDisposable
     {
         PublishAverage();
         using var scope = DisposeScope.Enter();
-        var labels = _options.LabelColumn is null ? null : Enumerable.Range(0, 64).Select(i => (long)(i % _options.NumClasses)).ToArray();
+        var labels = _options.LabelColumn is null ? null : Labels.Cycle(64, _options.NumClasses);
         var sampling = _options.Sampling with { Sampler = SamplerKind.Ddim, Steps = Math.Min(25, _schedule.Timesteps) };
         using var images = DiffusionTransformer.Generate(_sampler, _schedule, _options, _shape, 64, seed: 0, labels, sampling, _device, default);
         Directory.CreateDirectory(_options.SampleGridFolder!);

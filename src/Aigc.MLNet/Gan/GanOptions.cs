@@ -78,5 +78,4 @@ public sealed record GanOptions : Training.TrainingOptions
             throw new ArgumentOutOfRangeException(nameof(SampleGridFolder), "sample grids need a folder");
         base.Validate();
     }
-
 }

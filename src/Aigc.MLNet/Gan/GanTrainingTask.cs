@@ -70,9 +70,8 @@ internal sealed class GanTrainingTask : ITrainingTask, IDisposable
         using var noGrad = Engine.NoGrad();
         _g.Eval();
         var z = Tensor.FromArray(Gaussian.Sample(64 * _options.LatentDim, seed: 0), 64, _options.LatentDim).To(_device);
-        // Row i shows class i mod NumClasses; Int64 ids, as the label embedding needs.
-        var labels = _options.LabelColumn is null ? null
-            : Tensor.FromArray(Enumerable.Range(0, 64).Select(i => (long)(i % _options.NumClasses)).ToArray(), 64).To(_device);
+        // Int64 ids, as the label embedding needs.
+        var labels = _options.LabelColumn is null ? null : Tensor.FromArray(Labels.Cycle(64, _options.NumClasses), 64).To(_device);
         Directory.CreateDirectory(_options.SampleGridFolder!);
         ImageGrid.Save(Path.Combine(_options.SampleGridFolder!, $"samples-step-{_step}.png"), _g.Forward(z, labels), range: PixelRange.MinusOneToOne);
         _g.Train();

@@ -231,5 +231,4 @@ public sealed record CausalLMOptions : Training.TrainingOptions
         Generation.Validate();
         base.Validate();
     }
-
 }

@@ -52,7 +52,7 @@ public sealed class TextGenerator
         long[] ids = Tokenizer.EncodePrompt(prompt);
         if (ids.Length == 0 && EndOfTextId is null)
             throw new ArgumentException("The prompt is empty, and this model's tokenizer has no end-of-text token to start from; give at least one character.", nameof(prompt));
-        return Fit(ids);
+        return ToContext(ids);
     }
 
     /// <summary>Checks prompt token ids: each must be a token of the vocabulary; an empty prompt starts
@@ -67,10 +67,11 @@ public sealed class TextGenerator
                 throw new ArgumentException($"Prompt token {i} is {promptTokens[i]}, outside this model's vocabulary [0, {Tokenizer.VocabularySize}).", nameof(promptTokens));
         if (promptTokens.Count == 0 && EndOfTextId is null)
             throw new ArgumentException("The prompt has no tokens, and this model's tokenizer has no end-of-text token to start from.", nameof(promptTokens));
-        return Fit([.. promptTokens]);
+        return ToContext([.. promptTokens]);
     }
 
-    private (long[] Ids, bool Truncated) Fit(long[] ids)
+    // An empty prompt starts from end-of-text; a long one keeps the last tokens the context holds.
+    private (long[] Ids, bool Truncated) ToContext(long[] ids)
     {
         if (ids.Length == 0) ids = [EndOfTextId!.Value];
         if (Model.ContextLength is { } ctx && ids.Length > ctx) return (ids[^ctx..], true);

@@ -20,9 +20,6 @@ internal sealed class ReportHistory
 
     private List<Entry> _entries = [];
 
-    /// <summary>Reports kept.</summary>
-    public int Count => _entries.Count;
-
     /// <summary>Keeps a report that has losses (the resume report has none).</summary>
     public void Add(TrainingProgress p)
     {

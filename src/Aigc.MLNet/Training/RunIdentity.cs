@@ -29,6 +29,9 @@ internal sealed class RunIdentity
         "Generation", "Sampling",
     ];
 
+    // The model files' JSON conventions, on one line.
+    private static readonly JsonSerializerOptions CompactJson = new(ModelFile.Json) { WriteIndented = false };
+
     private readonly SortedDictionary<string, string> _entries = new(StringComparer.Ordinal);
     private readonly int _seed;
 
@@ -57,7 +60,7 @@ internal sealed class RunIdentity
         IFormattable f when value.GetType().IsPrimitive || value is decimal => f.ToString(null, CultureInfo.InvariantCulture),
         Enum or bool => value.ToString()!,
         Microsoft.ML.Tokenizers.Tokenizer t => t.GetType().Name,
-        _ => JsonSerializer.Serialize(value, value.GetType(), ModelFile.Json).ReplaceLineEndings("").Replace("  ", ""),
+        _ => JsonSerializer.Serialize(value, value.GetType(), CompactJson),
     };
 
     /// <summary>Adds the identity to a checkpoint's metadata.</summary>
@@ -83,7 +86,4 @@ internal sealed class RunIdentity
     }
 
     private static string Rows(string fingerprint) => fingerprint.Split(':')[0];
-
-    /// <summary>Every entry (for tests and messages).</summary>
-    public IReadOnlyDictionary<string, string> Entries => _entries;
 }

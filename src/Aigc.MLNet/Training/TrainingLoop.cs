@@ -82,20 +82,21 @@ public sealed class TrainingLoop
             lastStepAt = now;
         }
 
-        TrainingProgress Report(IReadOnlyDictionary<string, double>? validationMetrics = null, bool log = true)
+        TrainingProgress Report(IReadOnlyDictionary<string, double>? validationMetrics = null, bool log = true,
+            IReadOnlyList<TrainingProgress>? earlier = null)
         {
             lastReportAt = clock.Elapsed;
             TimeSpan? eta = total is { } t && secondsPerStep is { } s ? TimeSpan.FromSeconds(Math.Max(0, t - at.Step) * s) : null;
             var p = new TrainingProgress(at.Epoch, options.Epochs, at.Step, total, losses, samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9),
-                clock.Elapsed, eta, validationMetrics, resumed ? startStep : null,
-                resumed && at.Step == startStep && losses.Count == 0 ? history.ToProgress(options.Epochs, total) : null);
+                clock.Elapsed, eta, validationMetrics, resumed ? startStep : null, earlier);
             history.Add(p);
             progress?.Report(p);
             if (log) _context.WriteLog(LogLevel.Information, "Training", p.ToString());
             return p;
         }
 
-        if (resumed) Report(); // says where the run continues before its first step (no losses yet)
+        // Says where the run continues, before its first step (no losses yet), with the reports before it.
+        if (resumed) Report(earlier: history.ToProgress(options.Epochs, total));
         bool budgetLeft() => options.MaxSteps is not { } max || at.Step < max;
         for (; at.Epoch <= options.Epochs && budgetLeft(); at.Epoch++, at.StepInEpoch = 0)
         {

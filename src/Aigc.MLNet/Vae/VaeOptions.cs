@@ -75,5 +75,4 @@ public sealed record VaeOptions : Training.TrainingOptions
         if (!(Beta >= 0)) throw new ArgumentOutOfRangeException(nameof(Beta), Beta, "must be >= 0");
         base.Validate();
     }
-
 }
