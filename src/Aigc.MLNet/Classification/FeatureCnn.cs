@@ -1,5 +1,6 @@
 using Aigc.Torch;
 using Aigc.Torch.Nn;
+using Aigc.Torch.Onnx;
 
 namespace Aigc.MLNet.Classification;
 
@@ -32,4 +33,14 @@ internal sealed class FeatureCnn : Module
 
     /// <summary>(B, C, H, W) → (B, classes) logits.</summary>
     public Tensor Logits(Tensor images) => Classify(Features(images));
+
+    /// <summary>Adds the network to an ONNX graph: image value → (features, logits) values.</summary>
+    public (string Features, string Logits) Export(OnnxGraph g, string images)
+    {
+        var pool = new[] { OnnxAttribute.Ints("kernel_shape", 2, 2), OnnxAttribute.Ints("strides", 2, 2) };
+        var h = g.Op("MaxPool", [g.Op("Relu", [g.Conv(images, conv1, nameof(conv1))])], pool);
+        h = g.Op("MaxPool", [g.Op("Relu", [g.Conv(h, conv2, nameof(conv2))])], pool);
+        var features = g.Op("Relu", [g.Linear(g.Flatten(h), fc1, nameof(fc1))]);
+        return (features, g.Linear(features, fc2, nameof(fc2)));
+    }
 }

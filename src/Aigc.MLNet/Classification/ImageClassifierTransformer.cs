@@ -4,7 +4,10 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Aigc.MLNet.Imaging;
 using Aigc.MLNet.ModelFiles;
+using Aigc.MLNet.Onnx;
 using Aigc.MLNet.Pipeline;
+using Aigc.Torch.Onnx;
+using Names = Aigc.MLNet.Onnx.OnnxContract.Names;
 using Aigc.Torch;
 
 namespace Aigc.MLNet.Classification;
@@ -12,7 +15,7 @@ namespace Aigc.MLNet.Classification;
 /// <summary>A trained image classifier: adds "Scores" (class probabilities) and "Features" to an image
 /// column, and gives features and predictions for image tensors — the network behind the
 /// generation metrics. Train it once, save it (family "image-classifier"), reuse it.</summary>
-public sealed class ImageClassifierTransformer : BatchedTransformer, IDisposable
+public sealed class ImageClassifierTransformer : BatchedTransformer, IOnnxExportable, IDisposable
 {
     /// <summary>The family name in model files.</summary>
     public const string FamilyName = "image-classifier";
@@ -97,6 +100,20 @@ public sealed class ImageClassifierTransformer : BatchedTransformer, IDisposable
         return new ImageClassifierTransformer(context, net, options, shape, package.Manifest.Training);
     }
 
+    IReadOnlyList<string> IOnnxExportable.ExportOnnx(string directory)
+    {
+        var g = new OnnxGraph("image_classifier");
+        var x = g.Input(Names.Image, OnnxElementType.Float, OnnxExport.ImageDims(ImageShape), "Images (batch, C, H, W), pixels in [0, 1].");
+        var (features, logits) = _net.Export(g, x);
+        g.Output(logits, Names.Logits, OnnxElementType.Float, ["batch", Options.NumClasses], "Class logits (batch, classes).");
+        g.Output(g.Op("Softmax", [logits], OnnxAttribute.Int("axis", 1)), Names.Scores, OnnxElementType.Float, ["batch", Options.NumClasses],
+            "Class probabilities (batch, classes): the softmax of the logits, as the ML.NET transformer's Scores column.");
+        g.Output(features, Names.Features, OnnxElementType.Float, ["batch", Options.FeatureDim], "Feature-layer activations (batch, feature_dim), as used by the generation metrics.");
+        var meta = OnnxExport.ImageMetadata(FamilyName, "classifier", ImageShape, PixelRange.ZeroToOne);
+        meta[OnnxContract.Keys.NumClasses] = OnnxExport.Text(Options.NumClasses);
+        meta[OnnxContract.Keys.FeatureDim] = OnnxExport.Text(Options.FeatureDim);
+        return [OnnxExport.Save(g, directory, OnnxContract.Files.Classifier, "Image classifier: image → (logits, scores, features).", meta)];
+    }
 
     /// <summary>Frees the network.</summary>
     public void Dispose() => _net.Dispose();

@@ -1,5 +1,6 @@
 using Aigc.Torch;
 using Aigc.Torch.Nn;
+using Aigc.Torch.Onnx;
 
 namespace Aigc.MLNet.Gan;
 
@@ -38,6 +39,16 @@ internal sealed class DcganGenerator : Module
         var h = bn0.Forward(fc.Forward(input).View(z.Size(0), _c2, _h4, _w4)).Relu();              // (B, 2c, H/4, W/4)
         h = bn1.Forward(up1.Forward(h)).Relu();                                                    // (B, c, H/2, W/2)
         return up2.Forward(h).Tanh();                                                              // (B, C, H, W)
+    }
+
+    /// <summary>Adds <see cref="Forward"/> to an ONNX graph: latent (and label) values → image value.</summary>
+    public string Export(OnnxGraph g, string z, string? labels)
+    {
+        var input = label_emb is null ? z : g.Op("Concat", [z, g.Embedding(labels!, label_emb, nameof(label_emb))], OnnxAttribute.Int("axis", 1));
+        var h = g.Reshape(g.Linear(input, fc, nameof(fc)), 0, _c2, _h4, _w4);
+        h = g.Op("Relu", [g.BatchNorm(h, bn0, nameof(bn0))]);
+        h = g.Op("Relu", [g.BatchNorm(g.ConvTranspose(h, up1, nameof(up1)), bn1, nameof(bn1))]);
+        return g.Op("Tanh", [g.ConvTranspose(h, up2, nameof(up2))]);
     }
 }
 

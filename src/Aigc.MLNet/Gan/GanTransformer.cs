@@ -5,7 +5,10 @@ using Microsoft.ML.Data;
 using Aigc.MLNet.ModelFiles;
 using Aigc.MLNet.Training;
 using Aigc.MLNet.Imaging;
+using Aigc.MLNet.Onnx;
 using Aigc.MLNet.Pipeline;
+using Aigc.Torch.Onnx;
+using Names = Aigc.MLNet.Onnx.OnnxContract.Names;
 using Aigc.Torch;
 
 namespace Aigc.MLNet.Gan;
@@ -16,7 +19,7 @@ namespace Aigc.MLNet.Gan;
 /// [-1, 1]), in batches. Directly it generates from seeds, latents or labels, with optional
 /// truncation. Saved as family "gan" (the generator only).
 /// </summary>
-public sealed class GanTransformer : BatchedTransformer, IDisposable
+public sealed class GanTransformer : BatchedTransformer, IOnnxExportable, IDisposable
 {
     /// <summary>The family name in model files.</summary>
     public const string FamilyName = "gan";
@@ -102,23 +105,8 @@ public sealed class GanTransformer : BatchedTransformer, IDisposable
         if (labels is not null && labels.Length != count)
             throw new ArgumentException($"Expected {count} labels, got {labels.Length}.", nameof(labels));
         using var scope = DisposeScope.Enter();
-        var z = Tensor.FromArray(Noise(count * Options.LatentDim, seed, truncation), count, Options.LatentDim);
+        var z = Tensor.FromArray(Gaussian.Truncated(count * Options.LatentDim, seed, truncation), count, Options.LatentDim);
         return GenerateFromLatents(z, labels is null ? null : Tensor.FromArray(labels)).MoveToOuterScope();
-    }
-
-    private static float[] Noise(int n, int seed, double? truncation)
-    {
-        var values = Gaussian.Sample(n, seed);
-        if (truncation is not { } t) return values;
-        var extra = new Queue<float>();
-        int refill = seed;
-        for (int i = 0; i < values.Length; i++)
-            while (Math.Abs(values[i]) > t)
-            {
-                if (extra.Count == 0) foreach (var v in Gaussian.Sample(256, unchecked(++refill * 7919))) extra.Enqueue(v);
-                values[i] = extra.Dequeue();
-            }
-        return values;
     }
 
     /// <inheritdoc />
@@ -142,6 +130,19 @@ public sealed class GanTransformer : BatchedTransformer, IDisposable
         return new GanTransformer(context, g, options, shape, package.Manifest.Training);
     }
 
+    IReadOnlyList<string> IOnnxExportable.ExportOnnx(string directory)
+    {
+        var g = new OnnxGraph("gan_generator");
+        var z = g.Input(Names.Latent, OnnxElementType.Float, ["batch", Options.LatentDim], "Noise (batch, latent_dim), standard normal.");
+        var labels = IsConditional
+            ? g.Input(Names.Label, OnnxElementType.Int64, ["batch"], $"Class of each image (batch), in [0, {Options.NumClasses}).")
+            : null;
+        g.Output(_g.Export(g, z, labels), Names.Image, OnnxElementType.Float, OnnxExport.ImageDims(ImageShape), "Generated images (batch, C, H, W), pixels in [-1, 1].");
+        var meta = OnnxExport.ImageMetadata(FamilyName, "generator", ImageShape, PixelRange.MinusOneToOne);
+        meta[OnnxContract.Keys.LatentDim] = OnnxExport.Text(Options.LatentDim);
+        if (IsConditional) meta[OnnxContract.Keys.NumClasses] = OnnxExport.Text(Options.NumClasses);
+        return [OnnxExport.Save(g, directory, OnnxContract.Files.GanGenerator, "DCGAN generator: noise (and label) → image.", meta)];
+    }
 
     /// <summary>Frees the generator.</summary>
     public void Dispose() => _g.Dispose();

@@ -1,5 +1,6 @@
 using Aigc.Torch;
 using Aigc.Torch.Nn;
+using Aigc.Torch.Onnx;
 
 namespace Aigc.MLNet.Vae;
 
@@ -27,6 +28,12 @@ internal abstract class VaeModule : Module
 
     /// <summary>(B, latent) codes → (B, C, H, W) images in [0, 1].</summary>
     public abstract Tensor Decode(Tensor z);
+
+    /// <summary>Adds <see cref="Encode"/> to an ONNX graph: image value → (μ, log σ²) values.</summary>
+    public abstract (string Mu, string LogVar) ExportEncoder(OnnxGraph g, string images);
+
+    /// <summary>Adds <see cref="Decode"/> to an ONNX graph: latent value → image value.</summary>
+    public abstract string ExportDecoder(OnnxGraph g, string z);
 
     /// <summary>Encodes, draws z = μ + σ·ε (or takes z = μ when <paramref name="sample"/> is false), decodes.</summary>
     public (Tensor Reconstruction, Tensor Mu, Tensor LogVar) Forward(Tensor images, bool sample)
@@ -64,6 +71,20 @@ internal sealed class MlpVae : VaeModule
     /// <inheritdoc />
     public override Tensor Decode(Tensor z) =>
         fc4.Forward(fc3.Forward(z).Relu()).Sigmoid().View(z.Size(0), Channels, Height, Width); // (B, C, H, W)
+
+    /// <inheritdoc />
+    public override (string Mu, string LogVar) ExportEncoder(OnnxGraph g, string images)
+    {
+        var h = g.Op("Relu", [g.Linear(g.Flatten(images), fc1, nameof(fc1))]);
+        return (g.Linear(h, fc21, nameof(fc21)), g.Linear(h, fc22, nameof(fc22)));
+    }
+
+    /// <inheritdoc />
+    public override string ExportDecoder(OnnxGraph g, string z)
+    {
+        var pixels = g.Op("Sigmoid", [g.Linear(g.Op("Relu", [g.Linear(z, fc3, nameof(fc3))]), fc4, nameof(fc4))]);
+        return g.Reshape(pixels, 0, Channels, Height, Width);
+    }
 }
 
 /// <summary>A convolutional VAE: conv(C→c, 4, s2) → conv(c→2c, 4, s2) → linear to μ and log σ²;
@@ -103,5 +124,21 @@ internal sealed class ConvVae : VaeModule
     {
         var h = fc_dec.Forward(z).Relu().View(z.Size(0), _c2, Height / 4, Width / 4); // (B, 2c, H/4, W/4)
         return dec2.Forward(dec1.Forward(h).Relu()).Sigmoid();                         // (B, C, H, W)
+    }
+
+    /// <inheritdoc />
+    public override (string Mu, string LogVar) ExportEncoder(OnnxGraph g, string images)
+    {
+        var h = g.Op("Relu", [g.Conv(images, enc1, nameof(enc1))]);
+        h = g.Flatten(g.Op("Relu", [g.Conv(h, enc2, nameof(enc2))]));
+        return (g.Linear(h, fc_mu, nameof(fc_mu)), g.Linear(h, fc_logvar, nameof(fc_logvar)));
+    }
+
+    /// <inheritdoc />
+    public override string ExportDecoder(OnnxGraph g, string z)
+    {
+        var h = g.Reshape(g.Op("Relu", [g.Linear(z, fc_dec, nameof(fc_dec))]), 0, _c2, Height / 4, Width / 4);
+        h = g.Op("Relu", [g.ConvTranspose(h, dec1, nameof(dec1))]);
+        return g.Op("Sigmoid", [g.ConvTranspose(h, dec2, nameof(dec2))]);
     }
 }

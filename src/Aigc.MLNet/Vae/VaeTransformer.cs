@@ -4,7 +4,10 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Aigc.MLNet.Imaging;
 using Aigc.MLNet.ModelFiles;
+using Aigc.MLNet.Onnx;
 using Aigc.MLNet.Pipeline;
+using Aigc.Torch.Onnx;
+using Names = Aigc.MLNet.Onnx.OnnxContract.Names;
 using Aigc.Torch;
 
 namespace Aigc.MLNet.Vae;
@@ -14,7 +17,7 @@ namespace Aigc.MLNet.Vae;
 /// mean and log-variance ("Mu", "LogVar"), computed in batches. Directly it encodes, decodes,
 /// reconstructs, samples from the prior and interpolates. Saved with <c>mlContext.Model.SaveGenerative</c> as family "vae".
 /// </summary>
-public sealed class VaeTransformer : BatchedTransformer, IDisposable
+public sealed class VaeTransformer : BatchedTransformer, IOnnxExportable, IDisposable
 {
     /// <summary>The family name in model files.</summary>
     public const string FamilyName = "vae";
@@ -154,6 +157,33 @@ public sealed class VaeTransformer : BatchedTransformer, IDisposable
         return new VaeTransformer(context, model, options, shape, package.Manifest.Training);
     }
 
+    IReadOnlyList<string> IOnnxExportable.ExportOnnx(string directory)
+    {
+        var latentDims = new OnnxDim[] { "batch", LatentDim };
+        var imageDims = OnnxExport.ImageDims(ImageShape);
+        var meta = (string graph) =>
+        {
+            var m = OnnxExport.ImageMetadata(FamilyName, graph, ImageShape, PixelRange.ZeroToOne);
+            m[OnnxContract.Keys.LatentDim] = OnnxExport.Text(LatentDim);
+            return m;
+        };
+
+        var decoder = new OnnxGraph("vae_decoder");
+        var z = decoder.Input(Names.Latent, OnnxElementType.Float, latentDims, "Latent codes z (batch, latent_dim); standard normal draws give samples from the prior.");
+        decoder.Output(_model.ExportDecoder(decoder, z), Names.Image, OnnxElementType.Float, imageDims, "Decoded images (batch, C, H, W), pixels in [0, 1].");
+
+        var encoder = new OnnxGraph("vae_encoder");
+        var x = encoder.Input(Names.Image, OnnxElementType.Float, imageDims, "Images (batch, C, H, W), pixels in [0, 1].");
+        var (mu, logVar) = _model.ExportEncoder(encoder, x);
+        encoder.Output(mu, Names.Mu, OnnxElementType.Float, latentDims, "Mean of q(z|x), (batch, latent_dim).");
+        encoder.Output(logVar, Names.LogVar, OnnxElementType.Float, latentDims, "Log-variance of q(z|x), (batch, latent_dim).");
+
+        return
+        [
+            OnnxExport.Save(decoder, directory, OnnxContract.Files.VaeDecoder, "VAE decoder p(x|z): latent → image.", meta("decoder")),
+            OnnxExport.Save(encoder, directory, OnnxContract.Files.VaeEncoder, "VAE encoder q(z|x): image → (mu, logvar).", meta("encoder")),
+        ];
+    }
 
     /// <summary>Frees the model's tensors.</summary>
     public void Dispose() => _model.Dispose();

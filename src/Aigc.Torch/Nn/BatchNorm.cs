@@ -45,6 +45,12 @@ public class BatchNorm : Module<Tensor, Tensor>
     /// <summary>Weight of the newest batch in the running statistics.</summary>
     public double Momentum { get; }
 
+    /// <summary>The (features) scale γ, or null without affine parameters.</summary>
+    public Parameter? Weight => weight;
+
+    /// <summary>The (features) shift β, or null without affine parameters.</summary>
+    public Parameter? Bias => bias;
+
     /// <summary>The running mean buffer.</summary>
     public Tensor RunningMean => _runningMean;
 

@@ -27,6 +27,18 @@ public sealed class Conv2d : Module<Tensor, Tensor>
     /// <summary>The (out) bias, if any.</summary>
     public Parameter? Bias => bias;
 
+    /// <summary>The step between kernel positions (both axes).</summary>
+    public long Stride => _stride[0];
+
+    /// <summary>The zeros added on each side (both axes).</summary>
+    public long Padding => _padding[0];
+
+    /// <summary>The spacing of kernel taps (both axes).</summary>
+    public long Dilation => _dilation[0];
+
+    /// <summary>The number of channel groups.</summary>
+    public long Groups => _groups;
+
     /// <inheritdoc />
     public override Tensor Forward(Tensor input) => F.Conv2d(input, weight, bias, _stride, _padding, _dilation, _groups);
 }
@@ -58,6 +70,21 @@ public sealed class ConvTranspose2d : Module<Tensor, Tensor>
 
     /// <summary>The (out) bias, if any.</summary>
     public Parameter? Bias => bias;
+
+    /// <summary>The step between kernel positions (both axes).</summary>
+    public long Stride => _stride[0];
+
+    /// <summary>The zeros added on each side (both axes).</summary>
+    public long Padding => _padding[0];
+
+    /// <summary>The spacing of kernel taps (both axes).</summary>
+    public long Dilation => _dilation[0];
+
+    /// <summary>The number of channel groups.</summary>
+    public long Groups => _groups;
+
+    /// <summary>The extra rows and columns added to one side of the output (both axes).</summary>
+    public long OutputPadding => _outputPadding[0];
 
     /// <inheritdoc />
     public override Tensor Forward(Tensor input) =>

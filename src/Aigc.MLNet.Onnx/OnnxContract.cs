@@ -1,0 +1,50 @@
+namespace Aigc.MLNet.Onnx;
+
+/// <summary>
+/// What an exported folder holds, shared by the exporter (in Aigc.MLNet, on libtorch) and the
+/// runners (in Aigc.MLNet.Onnx, on ONNX Runtime): file names, input/output names and the metadata
+/// keys each <c>.onnx</c> file carries. Compiled into both assemblies from this one file, so the two
+/// sides cannot drift apart.
+/// </summary>
+internal static class OnnxContract
+{
+    /// <summary>The version of this layout, in every file's metadata.</summary>
+    public const string FormatVersion = "1";
+
+    public static class Files
+    {
+        public const string VaeDecoder = "decoder.onnx";
+        public const string VaeEncoder = "encoder.onnx";
+        public const string GanGenerator = "generator.onnx";
+        public const string Classifier = "classifier.onnx";
+    }
+
+    public static class Keys
+    {
+        public const string Format = "aigc.format";
+        public const string Family = "aigc.family";
+        public const string Graph = "aigc.graph";
+        public const string Channels = "aigc.channels";
+        public const string Height = "aigc.height";
+        public const string Width = "aigc.width";
+        public const string LatentDim = "aigc.latent_dim";
+        public const string NumClasses = "aigc.num_classes";
+        public const string FeatureDim = "aigc.feature_dim";
+        public const string PixelRange = "aigc.pixel_range";
+    }
+
+    public static class Names
+    {
+        public const string Latent = "latent";
+        public const string Label = "label";
+        public const string Image = "image";
+        public const string Mu = "mu";
+        public const string LogVar = "logvar";
+        public const string Logits = "logits";
+        public const string Scores = "scores";
+        public const string Features = "features";
+    }
+
+    /// <summary>Values of <see cref="Keys.PixelRange"/>.</summary>
+    public const string ZeroToOne = "0,1", MinusOneToOne = "-1,1";
+}

@@ -1,0 +1,76 @@
+using Microsoft.ML.OnnxRuntime;
+using Names = Aigc.MLNet.Onnx.OnnxContract.Names;
+
+namespace Aigc.MLNet.Onnx;
+
+/// <summary>An image classifier exported by Aigc.MLNet, run on ONNX Runtime: logits, class
+/// probabilities and feature-layer activations of images with pixels in [0, 1].</summary>
+public sealed class OnnxImageClassifier : IDisposable
+{
+    private readonly OnnxModelSession _session;
+    private readonly ImageModelShape _shape;
+
+    private OnnxImageClassifier(OnnxModelSession session)
+    {
+        _session = session;
+        _shape = ImageModelShape.Read(session);
+        NumClasses = session.Int(OnnxContract.Keys.NumClasses);
+        FeatureDim = session.Int(OnnxContract.Keys.FeatureDim);
+    }
+
+    /// <summary>Opens the exported folder's classifier.onnx.</summary>
+    /// <exception cref="FileNotFoundException">The folder has no classifier.onnx.</exception>
+    /// <exception cref="InvalidDataException">The file is not a valid exported classifier.</exception>
+    public static OnnxImageClassifier Load(string directory, SessionOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        var session = OnnxModelSession.Open(Path.Combine(directory, OnnxContract.Files.Classifier), "image-classifier", "classifier", options);
+        try
+        {
+            return new OnnxImageClassifier(session);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The number of classes.</summary>
+    public int NumClasses { get; }
+
+    /// <summary>The size of the feature layer.</summary>
+    public int FeatureDim { get; }
+
+    /// <summary>(channels, height, width) of the images it reads.</summary>
+    public (int C, int H, int W) ImageShape => (_shape.Channels, _shape.Height, _shape.Width);
+
+    /// <summary>Logits, probabilities (count × classes each) and features (count × feature) of <paramref name="images"/>.</summary>
+    public (float[] Logits, float[] Scores, float[] Features) Classify(ImageBatch images, CancellationToken cancellation = default)
+    {
+        _shape.Check(images, nameof(images));
+        if (images.Minimum != 0 || images.Maximum != 1)
+            throw new ArgumentException($"The classifier reads pixels in [0, 1]; these are in [{images.Minimum}, {images.Maximum}].", nameof(images));
+        var r = Batches.Map(images.Count, [NumClasses, NumClasses, FeatureDim], cancellation, (start, rows) =>
+            _session.Run([(Names.Image, Batches.Slice(images.Pixels, start, rows, _shape.Size), [rows, _shape.Channels, _shape.Height, _shape.Width])],
+                Names.Logits, Names.Scores, Names.Features));
+        return (r[0], r[1], r[2]);
+    }
+
+    /// <summary>The most probable class of each image.</summary>
+    public int[] Predict(ImageBatch images, CancellationToken cancellation = default)
+    {
+        var scores = Classify(images, cancellation).Scores;
+        return Enumerable.Range(0, images.Count).Select(i => ArgMax(scores.AsSpan(i * NumClasses, NumClasses))).ToArray();
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
+        return best;
+    }
+
+    /// <summary>Closes the ONNX Runtime session.</summary>
+    public void Dispose() => _session.Dispose();
+}
