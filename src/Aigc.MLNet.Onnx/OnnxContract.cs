@@ -17,6 +17,7 @@ internal static class OnnxContract
         public const string VaeEncoder = "encoder.onnx";
         public const string GanGenerator = "generator.onnx";
         public const string Classifier = "classifier.onnx";
+        public const string Denoiser = "denoiser.onnx";
     }
 
     public static class Keys
@@ -31,6 +32,14 @@ internal static class OnnxContract
         public const string NumClasses = "aigc.num_classes";
         public const string FeatureDim = "aigc.feature_dim";
         public const string PixelRange = "aigc.pixel_range";
+        public const string Timesteps = "aigc.timesteps";
+        public const string Betas = "aigc.betas";
+        public const string Prediction = "aigc.prediction";
+        public const string Sampler = "aigc.sampler";
+        public const string SamplingSteps = "aigc.sampling_steps";
+        public const string Eta = "aigc.eta";
+        public const string GuidanceScale = "aigc.guidance_scale";
+        public const string ClipDenoised = "aigc.clip_denoised";
     }
 
     public static class Names
@@ -43,8 +52,14 @@ internal static class OnnxContract
         public const string Logits = "logits";
         public const string Scores = "scores";
         public const string Features = "features";
+        public const string NoisyImage = "noisy_image";
+        public const string Timestep = "timestep";
+        public const string Prediction = "prediction";
     }
 
     /// <summary>Values of <see cref="Keys.PixelRange"/>.</summary>
     public const string ZeroToOne = "0,1", MinusOneToOne = "-1,1";
+
+    /// <summary>Values of <see cref="Keys.Prediction"/> and <see cref="Keys.Sampler"/>.</summary>
+    public const string Epsilon = "epsilon", Velocity = "v", Ddim = "ddim", Ddpm = "ddpm";
 }

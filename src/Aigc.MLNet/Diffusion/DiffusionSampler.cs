@@ -11,32 +11,6 @@ namespace Aigc.MLNet.Diffusion;
 /// </summary>
 internal static class DiffusionSampler
 {
-    /// <summary>A seed per row of (B, C, H, W) starting noise, from its values (FNV-1a over the float bits).</summary>
-    public static int[] RowSeeds(float[] noise, int rows)
-    {
-        int size = noise.Length / rows;
-        var seeds = new int[rows];
-        for (int r = 0; r < rows; r++)
-        {
-            uint h = 2166136261;
-            for (int i = r * size; i < (r + 1) * size; i++)
-            {
-                h = (h ^ BitConverter.SingleToUInt32Bits(noise[i])) * 16777619;
-            }
-            seeds[r] = unchecked((int)h);
-        }
-        return seeds;
-    }
-
-    /// <summary>A well-mixed seed from two integers (a per-row seed and a step index).</summary>
-    public static int Mix(int a, int b)
-    {
-        ulong z = unchecked((ulong)(uint)a << 32 | (uint)b) + 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return unchecked((int)(z ^ (z >> 31)));
-    }
-
     /// <summary>Runs the sampler from x_T (B, C, H, W) on the model's device; returns x₀ in [-1, 1] (when clipping).</summary>
     public static Tensor Sample(UNet net, NoiseSchedule schedule, PredictionKind prediction, Tensor xT, int[] rowSeeds, Tensor? labels,
         SamplingOptions options, CancellationToken cancellationToken)
@@ -85,7 +59,7 @@ internal static class DiffusionSampler
         long size = like.NumberOfElements / rowSeeds.Length;
         var values = new float[like.NumberOfElements];
         for (int r = 0; r < rowSeeds.Length; r++)
-            Gaussian.Sample((int)size, Mix(rowSeeds[r], step)).CopyTo(values, r * size);
+            Gaussian.Sample((int)size, DiffusionSeeds.Mix(rowSeeds[r], step)).CopyTo(values, r * size);
         return Tensor.FromArray(values, like.Shape).To(like.Device);
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Aigc.MLNet.Data;
 using Microsoft.ML;
@@ -5,7 +6,10 @@ using Microsoft.ML.Data;
 using Aigc.MLNet.Imaging;
 using Aigc.MLNet.ModelFiles;
 using Aigc.MLNet.Training;
+using Aigc.MLNet.Onnx;
 using Aigc.MLNet.Pipeline;
+using Aigc.Torch.Onnx;
+using Names = Aigc.MLNet.Onnx.OnnxContract.Names;
 using Aigc.Torch;
 
 namespace Aigc.MLNet.Diffusion;
@@ -16,7 +20,7 @@ namespace Aigc.MLNet.Diffusion;
 /// and adds "GeneratedImage" (values in [-1, 1]), in batches. Directly it generates from seeds,
 /// labels or noise with DDPM or DDIM (<see cref="SamplingOptions"/>). Saved as family "diffusion".
 /// </summary>
-public sealed class DiffusionTransformer : BatchedTransformer, IDisposable
+public sealed class DiffusionTransformer : BatchedTransformer, IOnnxExportable, IDisposable
 {
     /// <summary>The family name in model files.</summary>
     public const string FamilyName = "diffusion";
@@ -44,6 +48,9 @@ public sealed class DiffusionTransformer : BatchedTransformer, IDisposable
 
     /// <summary>How it was trained.</summary>
     public TrainingSummary Training { get; }
+
+    /// <summary>The denoising network (tests compare its exported graph with it).</summary>
+    internal UNet Network => _net;
 
     /// <summary>The noise schedule.</summary>
     internal NoiseSchedule Schedule => _schedule;
@@ -76,7 +83,7 @@ public sealed class DiffusionTransformer : BatchedTransformer, IDisposable
         if (IsConditional && labels is null) throw new ArgumentException("This diffusion model is class-conditional: give one label per image.", nameof(labels));
         if (!IsConditional && labels is not null) throw new ArgumentException("This diffusion model is not conditional: it takes no labels.", nameof(labels));
         if (labels is not null) Labels.Check(labels, Options.LabelColumn!, Options.NumClasses);
-        var seeds = DiffusionSampler.RowSeeds(noise.To(Device.Cpu, ScalarType.Float32).ToArray<float>(), (int)noise.Size(0));
+        var seeds = DiffusionSeeds.RowSeeds(noise.To(Device.Cpu, ScalarType.Float32).ToArray<float>(), (int)noise.Size(0));
         return DiffusionSampler.Sample(_net, _schedule, Options.Prediction, noise, seeds, labels, options, cancellationToken);
     }
 
@@ -117,12 +124,11 @@ public sealed class DiffusionTransformer : BatchedTransformer, IDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, 1 << 16);
         using var scope = DisposeScope.Enter();
         int per = shape.C * shape.H * shape.W;
-        var values = new float[(long)count * per];
-        for (int i = 0; i < count; i++) Gaussian.Sample(per, DiffusionSampler.Mix(seed, i)).CopyTo(values, (long)i * per);
+        var values = DiffusionSeeds.StartingNoise(seed, count, per);
         var noise = Tensor.FromArray(values, count, shape.C, shape.H, shape.W).To(device);
         var l = labels is null ? null : Tensor.FromArray(labels).To(device);
         if (l is not null) Labels.Check(l, o.LabelColumn ?? "labels", o.NumClasses);
-        return DiffusionSampler.Sample(net, schedule, o.Prediction, noise, DiffusionSampler.RowSeeds(values, count), l, options, cancellationToken);
+        return DiffusionSampler.Sample(net, schedule, o.Prediction, noise, DiffusionSeeds.RowSeeds(values, count), l, options, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -147,6 +153,33 @@ public sealed class DiffusionTransformer : BatchedTransformer, IDisposable
         var net = FamilyFiles.LoadWeights(new UNet(options.UNet, shape.C, shape.H, shape.W, options.LabelColumn is null ? null : options.NumClasses),
             package, context.Device, "Diffusion");
         return new DiffusionTransformer(context, net, options, shape, package.Manifest.Training);
+    }
+
+    IReadOnlyList<string> IOnnxExportable.ExportOnnx(string directory)
+    {
+        var g = new OnnxGraph("diffusion_denoiser");
+        var imageDims = OnnxExport.ImageDims(ImageShape);
+        var x = g.Input(Names.NoisyImage, OnnxElementType.Float, imageDims, "Noisy images x_t (batch, C, H, W).");
+        var t = g.Input(Names.Timestep, OnnxElementType.Int64, ["batch"], $"The diffusion step of each image (batch), in [0, {Options.Timesteps}).");
+        var labels = IsConditional
+            ? g.Input(Names.Label, OnnxElementType.Int64, ["batch"], $"Class of each image (batch), in [0, {Options.NumClasses}]; {Options.NumClasses} asks for the unconditional prediction (classifier-free guidance).")
+            : null;
+        var what = Options.Prediction == PredictionKind.Epsilon ? "the noise ε" : "the velocity v = √ᾱ·ε − √(1 − ᾱ)·x₀";
+        g.Output(_net.Export(g, x, t, labels), Names.Prediction, OnnxElementType.Float, imageDims, $"The network's prediction of {what}, (batch, C, H, W).");
+
+        var meta = OnnxExport.ImageMetadata(FamilyName, "denoiser", ImageShape, PixelRange.MinusOneToOne);
+        var s = Options.Sampling;
+        meta[OnnxContract.Keys.Timesteps] = OnnxExport.Text(Options.Timesteps);
+        meta[OnnxContract.Keys.Betas] = string.Join(",", _schedule.Betas.Select(b => b.ToString("R", CultureInfo.InvariantCulture)));
+        meta[OnnxContract.Keys.Prediction] = Options.Prediction == PredictionKind.Epsilon ? OnnxContract.Epsilon : OnnxContract.Velocity;
+        meta[OnnxContract.Keys.Sampler] = s.Sampler == SamplerKind.Ddim ? OnnxContract.Ddim : OnnxContract.Ddpm;
+        meta[OnnxContract.Keys.SamplingSteps] = OnnxExport.Text(s.Steps);
+        meta[OnnxContract.Keys.Eta] = s.Eta.ToString("R", CultureInfo.InvariantCulture);
+        meta[OnnxContract.Keys.GuidanceScale] = s.GuidanceScale.ToString("R", CultureInfo.InvariantCulture);
+        meta[OnnxContract.Keys.ClipDenoised] = s.ClipDenoised ? "true" : "false";
+        if (IsConditional) meta[OnnxContract.Keys.NumClasses] = OnnxExport.Text(Options.NumClasses);
+        return [OnnxExport.Save(g, directory, OnnxContract.Files.Denoiser,
+            "Diffusion denoiser: (x_t, t[, label]) → prediction. Sample with the β_t schedule in the metadata (DDPM or DDIM).", meta)];
     }
 
     /// <summary>Frees the network.</summary>

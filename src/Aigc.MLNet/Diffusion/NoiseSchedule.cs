@@ -1,5 +1,4 @@
-using Aigc.Torch;
-
+// Also compiled into Aigc.MLNet.Onnx: the ONNX sampler rebuilds these tables from the exported β_t.
 namespace Aigc.MLNet.Diffusion;
 
 /// <summary>
@@ -7,9 +6,10 @@ namespace Aigc.MLNet.Diffusion;
 /// it (α_t = 1 − β_t, ᾱ_t = ∏α, ᾱ_{t−1}, and the posterior q(x_{t−1} | x_t, x₀)'s variance and
 /// mean coefficients), precomputed in double precision. Noising: x_t = √ᾱ_t·x₀ + √(1 − ᾱ_t)·ε.
 /// </summary>
-internal sealed class NoiseSchedule
+internal sealed partial class NoiseSchedule
 {
-    private NoiseSchedule(double[] betas)
+    /// <summary>The schedule of the given β_t.</summary>
+    public NoiseSchedule(double[] betas)
     {
         int n = betas.Length;
         Betas = betas;
@@ -50,11 +50,6 @@ internal sealed class NoiseSchedule
         return new(Enumerable.Range(0, timesteps).Select(t => Math.Min(1 - F(t + 1) / F(t), maxBeta)).ToArray());
     }
 
-    /// <summary>The schedule <paramref name="options"/> describe.</summary>
-    public static NoiseSchedule For(DiffusionOptions options) => options.Schedule == NoiseScheduleKind.Cosine
-        ? Cosine(options.Timesteps)
-        : Linear(options.Timesteps, options.BetaStart, options.BetaEnd);
-
     /// <summary>T, the number of steps.</summary>
     public int Timesteps => Betas.Length;
 
@@ -84,22 +79,4 @@ internal sealed class NoiseSchedule
 
     /// <summary>The coefficient of x_t in the posterior mean.</summary>
     public double[] PosteriorMeanCoefficientXt { get; }
-
-    /// <summary>Per-row values of a table at steps <paramref name="t"/> (B), shaped (B, 1, 1, 1) for images.</summary>
-    internal static Tensor Gather(double[] table, long[] t, Device device) =>
-        Tensor.FromArray(t.Select(i => (float)table[i]).ToArray(), t.Length, 1, 1, 1).To(device);
-
-    /// <summary>Noises x₀ (B, C, H, W) to steps <paramref name="t"/>: √ᾱ_t·x₀ + √(1 − ᾱ_t)·ε.</summary>
-    public Tensor AddNoise(Tensor x0, Tensor noise, long[] t)
-    {
-        ArgumentNullException.ThrowIfNull(x0);
-        ArgumentNullException.ThrowIfNull(noise);
-        ArgumentNullException.ThrowIfNull(t);
-        if (t.Length != x0.Size(0)) throw new ArgumentException($"Expected {x0.Size(0)} steps, one per image, got {t.Length}.", nameof(t));
-        if (t.Any(s => s < 0 || s >= Timesteps)) throw new ArgumentOutOfRangeException(nameof(t), $"steps must be in [0, {Timesteps})");
-        using var scope = DisposeScope.Enter();
-        var a = Gather(SqrtAlphasCumprod, t, x0.Device);
-        var s = Gather(SqrtOneMinusAlphasCumprod, t, x0.Device);
-        return (x0 * a + noise * s).MoveToOuterScope();
-    }
 }

@@ -1,5 +1,6 @@
 using Aigc.Torch;
 using Aigc.Torch.Nn;
+using Aigc.Torch.Onnx;
 
 namespace Aigc.MLNet.Diffusion;
 
@@ -34,6 +35,15 @@ internal sealed class ResBlock : Module
         h = conv2.Forward(dropout.Forward(norm2.Forward(h).Silu()));
         return (h + (skip?.Forward(x) ?? x)).MoveToOuterScope();
     }
+
+    /// <summary><see cref="Forward"/> in an ONNX graph (dropout is the identity at inference).</summary>
+    public string Export(OnnxGraph g, string x, string timeEmbedding, string prefix)
+    {
+        var h = g.Conv(g.Silu(g.GroupNorm(x, norm1, $"{prefix}.norm1")), conv1, $"{prefix}.conv1");
+        var time = g.Op("Unsqueeze", [g.Linear(g.Silu(timeEmbedding), time_proj, $"{prefix}.time_proj"), g.Ints(2, 3)]);
+        h = g.Conv(g.Silu(g.GroupNorm(g.Op("Add", [h, time]), norm2, $"{prefix}.norm2")), conv2, $"{prefix}.conv2");
+        return g.Op("Add", [h, skip is null ? x : g.Conv(x, skip, $"{prefix}.skip")]);
+    }
 }
 
 /// <summary>Single-head self-attention over the H·W positions of a feature map, added to the input.</summary>
@@ -61,6 +71,19 @@ internal sealed class AttentionBlock : Module<Tensor, Tensor>
         var y = F.ScaledDotProductAttention(parts[0], parts[1], parts[2]).Squeeze(1);   // (B, HW, C)
         var back = proj.Forward(y).Transpose(1, 2).Reshape(b, _channels, h, w);
         return (input + back).MoveToOuterScope();
+    }
+
+    /// <summary><see cref="Forward"/> in an ONNX graph: the same single-head attention, with the
+    /// softmax scale 1/√C of scaled dot-product attention.</summary>
+    public string Export(OnnxGraph g, string input, string prefix)
+    {
+        var swap = OnnxAttribute.Ints("perm", 0, 2, 1);
+        var tokens = g.Op("Transpose", [g.Reshape(g.GroupNorm(input, norm, $"{prefix}.norm"), 0, _channels, -1)], swap);  // (B, HW, C)
+        var qkvs = g.Op("Split", [g.LinearLastDim(tokens, qkv, $"{prefix}.qkv")], 3, OnnxAttribute.Int("axis", 2));        // 3 x (B, HW, C)
+        var scores = g.Op("Mul", [g.Op("MatMul", [qkvs[0], g.Op("Transpose", [qkvs[1]], swap)]), g.Scalar((float)(1 / Math.Sqrt(_channels)))]);
+        var y = g.Op("MatMul", [g.Op("Softmax", [scores], OnnxAttribute.Int("axis", -1)), qkvs[2]]);                          // (B, HW, C)
+        var back = g.Op("Reshape", [g.Op("Transpose", [g.LinearLastDim(y, proj, $"{prefix}.proj")], swap), g.Op("Shape", [input])]);
+        return g.Op("Add", [input, back]);
     }
 }
 
@@ -92,6 +115,18 @@ internal sealed class UNetLevel : Module
         if (!_up) return resample.Forward(x);
         using var scope = DisposeScope.Enter();
         return resample.Forward(F.Interpolate(x, x.Size(2) * 2, x.Size(3) * 2)).MoveToOuterScope();
+    }
+
+    /// <summary><see cref="Resample"/> in an ONNX graph; nearest ×2 is Resize with PyTorch's
+    /// "nearest" sampling (asymmetric coordinates, floor).</summary>
+    public string ExportResample(OnnxGraph g, string x, string prefix)
+    {
+        if (resample is null) return x;
+        if (_up)
+            x = g.Op("Resize", [x, "", g.Initializer(g.Fresh("scales"), [1f, 1f, 2f, 2f], 4)],
+                OnnxAttribute.String("mode", "nearest"), OnnxAttribute.String("coordinate_transformation_mode", "asymmetric"),
+                OnnxAttribute.String("nearest_mode", "floor"));
+        return g.Conv(x, resample, $"{prefix}.resample");
     }
 }
 
@@ -231,5 +266,34 @@ internal sealed class UNet : Module
             h = level.Resample(h);
         }
         return conv_out.Forward(norm_out.Forward(h).Silu()).MoveToOuterScope();
+    }
+
+    /// <summary><see cref="Forward"/> in an ONNX graph: (x, int64 steps, int64 labels or null) values → prediction value.</summary>
+    public string Export(OnnxGraph g, string x, string timesteps, string? labels)
+    {
+        var t = g.Op("Mul", [g.Op("Unsqueeze", [g.Op("Cast", [timesteps], OnnxAttribute.Int("to", (long)OnnxElementType.Float)), g.Ints(1)]),
+            g.Initializer("time_frequencies", _frequencies, 1, _frequencies.Length)]);                                   // (B, b/2)
+        var sinusoid = g.Op("Concat", [g.Op("Sin", [t]), g.Op("Cos", [t])], OnnxAttribute.Int("axis", 1));
+        var emb = g.Linear(g.Silu(g.Linear(sinusoid, time_embed_1, nameof(time_embed_1))), time_embed_2, nameof(time_embed_2));
+        if (class_embed is not null) emb = g.Op("Add", [emb, g.Embedding(labels!, class_embed, nameof(class_embed))]);
+
+        var h = g.Conv(x, conv_in, nameof(conv_in));
+        var skips = new Stack<string>();
+        for (int i = 0; i < down.Count; i++)
+        {
+            for (int j = 0; j < down[i].Blocks.Count; j++) h = down[i].Blocks[j].Export(g, h, emb, $"down.{i}.blocks.{j}");
+            skips.Push(h);
+            h = down[i].ExportResample(g, h, $"down.{i}");
+        }
+        h = mid_block1.Export(g, h, emb, nameof(mid_block1));
+        if (mid_attn is not null) h = mid_attn.Export(g, h, nameof(mid_attn));
+        h = mid_block2.Export(g, h, emb, nameof(mid_block2));
+        for (int i = 0; i < up.Count; i++)
+        {
+            h = g.Op("Concat", [h, skips.Pop()], OnnxAttribute.Int("axis", 1));
+            for (int j = 0; j < up[i].Blocks.Count; j++) h = up[i].Blocks[j].Export(g, h, emb, $"up.{i}.blocks.{j}");
+            h = up[i].ExportResample(g, h, $"up.{i}");
+        }
+        return g.Conv(g.Silu(g.GroupNorm(h, norm_out, nameof(norm_out))), conv_out, nameof(conv_out));
     }
 }

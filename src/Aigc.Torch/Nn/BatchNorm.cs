@@ -103,6 +103,18 @@ public sealed class GroupNorm : Module<Tensor, Tensor>
         bias = new Parameter(Tensor.Zeros([channels], device: device));
     }
 
+    /// <summary>The number of groups.</summary>
+    public long Groups => _groups;
+
+    /// <summary>ε added to the variance.</summary>
+    public double Eps => _eps;
+
+    /// <summary>The (channels) scale γ, or null without affine parameters.</summary>
+    public Parameter? Weight => weight;
+
+    /// <summary>The (channels) shift β, or null without affine parameters.</summary>
+    public Parameter? Bias => bias;
+
     /// <inheritdoc />
     public override Tensor Forward(Tensor input) => F.GroupNorm(input, _groups, weight, bias, _eps);
 }
@@ -129,6 +141,18 @@ public sealed class LayerNorm : Module<Tensor, Tensor>
     /// <summary>Normalises over the last dimension of size <paramref name="features"/>.</summary>
     public LayerNorm(long features, double eps = 1e-5, bool elementwiseAffine = true, bool hasBias = true, Device? device = null)
         : this([features], eps, elementwiseAffine, hasBias, device) { }
+
+    /// <summary>ε added to the variance.</summary>
+    public double Eps => _eps;
+
+    /// <summary>The trailing dimensions normalised over.</summary>
+    public IReadOnlyList<long> NormalizedShape => _shape;
+
+    /// <summary>The scale γ, or null without affine parameters.</summary>
+    public Parameter? Weight => weight;
+
+    /// <summary>The shift β, or null without one.</summary>
+    public Parameter? Bias => bias;
 
     /// <inheritdoc />
     public override Tensor Forward(Tensor input) => F.LayerNorm(input, _shape, weight, bias, _eps);

@@ -179,7 +179,8 @@ public sealed class OnnxGraph
         return name;
     }
 
-    private string Fresh(string stem)
+    /// <summary>A name no value of the graph has yet, from <paramref name="stem"/>.</summary>
+    public string Fresh(string stem)
     {
         string name;
         do name = $"{stem}_{_counter++}"; while (_values.Contains(name));

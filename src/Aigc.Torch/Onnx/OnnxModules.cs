@@ -63,6 +63,42 @@ public static class OnnxModules
             OnnxAttribute.Float("epsilon", (float)layer.Eps));
     }
 
+    /// <summary>Group normalisation of an (N, C, ...) input. Opset 17 has no GroupNormalization, so:
+    /// reshape to (N, G, rest), InstanceNormalization (unit scale, zero shift) normalises each group,
+    /// reshape back, then the per-channel γ and β.</summary>
+    public static string GroupNorm(this OnnxGraph g, string x, GroupNorm layer, string prefix, int spatialDims = 2)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        int groups = (int)layer.Groups;
+        var grouped = g.Reshape(x, 0, groups, -1);
+        var normed = g.Op("InstanceNormalization", [grouped, g.Initializer(g.Fresh($"{prefix}.unit_scale"), Enumerable.Repeat(1f, groups).ToArray(), groups),
+            g.Initializer(g.Fresh($"{prefix}.zero_shift"), new float[groups], groups)], OnnxAttribute.Float("epsilon", (float)layer.Eps));
+        var y = g.Op("Reshape", [normed, g.Op("Shape", [x])]);
+        var perChannel = new long[] { -1 }.Concat(Enumerable.Repeat(1L, spatialDims)).ToArray();   // (C, 1, 1) broadcasts over (N, C, H, W)
+        using var scope = DisposeScope.Enter();
+        if (layer.Weight is { } w) y = g.Op("Mul", [y, g.Initializer($"{prefix}.weight", w.Detach().Reshape(perChannel))]);
+        if (layer.Bias is { } b) y = g.Op("Add", [y, g.Initializer($"{prefix}.bias", b.Detach().Reshape(perChannel))]);
+        return y;
+    }
+
+    /// <summary>Layer normalisation over the trailing dimensions (opset 17's LayerNormalization).</summary>
+    public static string LayerNorm(this OnnxGraph g, string x, LayerNorm layer, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        var shape = layer.NormalizedShape.ToArray();
+        int count = (int)shape.Aggregate(1L, (a, d) => a * d);
+        var inputs = new List<string>
+        {
+            x,
+            layer.Weight is { } w ? g.Initializer($"{prefix}.weight", w) : g.Initializer(g.Fresh($"{prefix}.unit_scale"), Enumerable.Repeat(1f, count).ToArray(), shape),
+        };
+        if (layer.Bias is { } b) inputs.Add(g.Initializer($"{prefix}.bias", b));
+        return g.Op("LayerNormalization", inputs, OnnxAttribute.Int("axis", -shape.Length), OnnxAttribute.Float("epsilon", (float)layer.Eps));
+    }
+
+    /// <summary>SiLU, x·σ(x).</summary>
+    public static string Silu(this OnnxGraph g, string x) => g.Op("Mul", [x, g.Op("Sigmoid", [x])]);
+
     /// <summary>An embedding lookup: int64 ids of any shape → their rows of the table.</summary>
     public static string Embedding(this OnnxGraph g, string ids, Embedding layer, string prefix)
     {

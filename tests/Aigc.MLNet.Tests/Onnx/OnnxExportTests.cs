@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Aigc.MLNet.Classification;
+using Aigc.MLNet.Diffusion;
 using Aigc.MLNet.Gan;
 using Aigc.MLNet.Onnx;
 using Aigc.MLNet.Transforms;
@@ -178,15 +179,20 @@ public class OnnxExportTests : IDisposable
         using var conv = ctx.Generative().Trainers.Vae(VaeOptions.Nano with { Architecture = VaeArchitecture.Conv }).Fit(data);
         using var gan = ctx.Generative().Trainers.Gan(GanOptions.Nano with { LabelColumn = "Label" }).Fit(minusOne);
         using var classifier = ctx.Generative().Trainers.ImageClassifier(ImageClassifierOptions.Nano).Fit(data);
-        var files = new[] { Export(mlp, "mlp"), Export(conv, "conv"), Export(gan, "gan"), Export(classifier, "classifier") }
+        using var diffusion = ctx.Generative().Trainers.Diffusion(DiffusionOptions.Nano with
+        {
+            LabelColumn = "Label", MaxSteps = 2, UNet = UNetOptions.Nano with { ChannelMultipliers = [1, 2, 2], MidAttention = true },
+        }).Fit(minusOne);
+        var files = new[] { Export(mlp, "mlp"), Export(conv, "conv"), Export(gan, "gan"), Export(classifier, "classifier"), Export(diffusion, "diffusion") }
             .SelectMany(Directory.GetFiles).ToList();
-        Assert.Equal(6, files.Count);
+        Assert.Equal(7, files.Count);
 
         var (code, output) = OnnxChecker.Run(files);
         Assert.True(code == 0, output);
         Assert.Equal(files.Count, output.Split('\n').Count(l => l.Contains(": ok opset 17;")));
         Assert.Contains("out image[batchx1x28x28]", output);
         Assert.Contains("in latent[batchx16], label[batch]", output);   // the conditional GAN
+        Assert.Contains("in noisy_image[batchx1x28x28], timestep[batch], label[batch]; out prediction[batchx1x28x28]", output);
     }
 }
 
