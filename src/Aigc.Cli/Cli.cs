@@ -12,6 +12,7 @@ internal static class Cli
         GenerateCommand.Create(),
         EvalCommand.Create(),
         InfoCommand.Create(),
+        ExportCommand.Create(),
         TokenizeCommand.Create(),
     };
 

@@ -53,7 +53,8 @@ internal static class CommonOptions
         }
         catch (Exception e) when (e is CliException or ModelFileException or FileNotFoundException or DirectoryNotFoundException or ArgumentException
                                       or InvalidDataException or SchemaMismatchException or NotSupportedException or TorchException or JsonException
-                                      or InvalidOperationException or IOException or UnauthorizedAccessException or Aigc.MLNet.Training.TrainingDivergedException)
+                                      or InvalidOperationException or IOException or UnauthorizedAccessException or Aigc.MLNet.Training.TrainingDivergedException
+                                      or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
         {
             Console.Error.WriteLine($"error: {OneLine(e)}");
             if (r.GetValue(Verbose)) Console.Error.WriteLine(e);

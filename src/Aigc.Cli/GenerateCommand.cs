@@ -7,6 +7,7 @@ using Aigc.MLNet.Gan;
 using Aigc.MLNet.Imaging;
 using Aigc.MLNet.LanguageModels;
 using Aigc.MLNet.ModelFiles;
+using Aigc.MLNet.Onnx;
 using Aigc.MLNet.Vae;
 using Aigc.Torch;
 
@@ -15,7 +16,7 @@ namespace Aigc.Cli;
 /// <summary><c>aigc generate model.aigc</c>: images (a grid plus single PNGs) or text (streamed).</summary>
 internal static class GenerateCommand
 {
-    private static readonly Argument<string> ModelPath = new("model") { Description = "A model file written by aigc train or ctx.Model.Save" };
+    private static readonly Argument<string> ModelPath = new("model") { Description = "A model file written by aigc train or ctx.Model.SaveGenerative, or a folder written by aigc export" };
     private static readonly Option<int> Count = new("--count") { Description = "Images, or text completions, to generate", DefaultValueFactory = _ => 1 };
     private static readonly Option<string> Out = new("--out") { Description = "Folder for images (grid.png and image-NNN.png)", DefaultValueFactory = _ => "generated" };
     private static readonly Option<long[]> Labels = new("--label") { Description = "Class label(s) for a conditional model (repeated to --count)", AllowMultipleArgumentsPerToken = true };
@@ -49,6 +50,7 @@ internal static class GenerateCommand
               aigc generate gan.aigc --count 64 --label 9 --out boots
               aigc generate diffusion.aigc --count 16 --sampling-steps 50 --guidance 3
               aigc generate fortunes.aigc --prompt "Q: " --max-tokens 200 --temperature 0.8 --top-k 40
+              aigc generate vae-onnx --count 16     (a folder from aigc export, sampled on ONNX Runtime)
             """)
         {
             ModelPath, Count, Out, Labels, Sampler, SamplingSteps, Eta, Guidance, Prompt, MaxTokens, Temperature, TopK, TopP, MinP,
@@ -60,36 +62,85 @@ internal static class GenerateCommand
 
     private static int Run(ParseResult r)
     {
-        var ctx = CommonOptions.Context(r);
         int count = r.GetValue(Count), seed = r.GetValue(CommonOptions.Seed);
         if (count is < 1 or > 100_000) throw new CliException($"--count must be in [1, 100000], not {count}.");
-        var model = CommonOptions.LoadModel(ctx, r.GetValue(ModelPath)!, "generate",
+        var path = r.GetValue(ModelPath)!;
+        if (Directory.Exists(path)) return FromOnnx(r, path, count, seed);
+        var ctx = CommonOptions.Context(r);
+        var model = CommonOptions.LoadModel(ctx, path, "generate",
             typeof(GanTransformer), typeof(VaeTransformer), typeof(DiffusionTransformer), typeof(CausalLMTransformer));
         using var owned = (IDisposable)model;
         string family = ((ISavableModel)model).Family;
+        RejectInapplicable(r, family);
+        if (model is CausalLMTransformer lm) return Text(r, lm, count, seed);
+        int? classes = model switch { GanTransformer { IsConditional: true } g => g.Options.NumClasses, DiffusionTransformer { IsConditional: true } dm => dm.Options.NumClasses, _ => null };
+        var labels = LabelsFor(r, family, count, classes);
+        var sampling = model is DiffusionTransformer d ? Sampling(r, d.Options.Sampling) : null;
+        return WriteImages(r, count, seed, labels, model is VaeTransformer ? PixelRange.ZeroToOne : PixelRange.MinusOneToOne, (n, s, l) => model switch
+        {
+            GanTransformer gan => gan.Generate(n, s, l),
+            DiffusionTransformer diffusion => diffusion.Generate(n, s, l, sampling),
+            _ => ((VaeTransformer)model).Sample(n, s),
+        });
+    }
+
+    // An exported folder runs on ONNX Runtime's CPU provider: the same seeds give the same images as the model file.
+    private static int FromOnnx(ParseResult r, string directory, int count, int seed)
+    {
+        foreach (var option in new Option[] { CommonOptions.Device, CommonOptions.Threads })
+            if (CommonOptions.Given(r, option))
+                throw new CliException($"{option.Name} applies to model files; an exported folder runs on ONNX Runtime's CPU provider.");
+        using var folder = OnnxFolder.Open(directory);
+        RejectInapplicable(r, folder.Family);
+        var labels = LabelsFor(r, folder.Family, count, folder.NumClasses);
+        OnnxSamplingOptions? sampling = null;
+        if (folder.DefaultSampling is { } defaults)
+        {
+            var s = Sampling(r, new SamplingOptions
+            {
+                Sampler = defaults.Sampler == OnnxSampler.Ddpm ? SamplerKind.Ddpm : SamplerKind.Ddim, Steps = defaults.Steps, Eta = defaults.Eta,
+                GuidanceScale = defaults.GuidanceScale, ClipDenoised = defaults.ClipDenoised,
+            });
+            sampling = new OnnxSamplingOptions
+            {
+                Sampler = s.Sampler == SamplerKind.Ddpm ? OnnxSampler.Ddpm : OnnxSampler.Ddim, Steps = s.Steps, Eta = s.Eta, GuidanceScale = s.GuidanceScale, ClipDenoised = s.ClipDenoised,
+            };
+        }
+        return WriteImages(r, count, seed, labels, folder.Family == "vae" ? PixelRange.ZeroToOne : PixelRange.MinusOneToOne,
+            (n, s, l) => folder.Images(n, s, l, sampling));
+    }
+
+    private static void RejectInapplicable(ParseResult r, string family)
+    {
         string[] text = ["causal-lm"], imageFamilies = ["gan", "vae", "diffusion"], diffusionOnly = ["diffusion"];
         CommonOptions.RejectInapplicable(r, family,
             (Out, imageFamilies), (Labels, ["gan", "diffusion"]), (Sampler, diffusionOnly), (SamplingSteps, diffusionOnly), (Eta, diffusionOnly), (Guidance, diffusionOnly),
             (Prompt, text), (MaxTokens, text), (Temperature, text), (TopK, text), (TopP, text), (MinP, text), (RepetitionPenalty, text),
             (NoRepeatNGram, text), (Beams, text), (LengthPenalty, text), (FrequencyPenalty, text), (PresencePenalty, text),
             (EarlyStopping, text), (IgnoreEndOfText, text), (NoKvCache, text), (Stop, text), (NoStream, text));
-        if (model is CausalLMTransformer lm) return Text(r, lm, count, seed);
+    }
+
+    /// <summary>The --label values repeated to <paramref name="count"/>, checked against the model's classes; a
+    /// conditional model without --label shows every class in turn.</summary>
+    private static long[]? LabelsFor(ParseResult r, string family, int count, int? classes)
+    {
         long[]? labels = r.GetValue(Labels) is { Length: > 0 } given ? Enumerable.Range(0, count).Select(i => given[i % given.Length]).ToArray() : null;
-        int? classes = model switch { GanTransformer { IsConditional: true } g => g.Options.NumClasses, DiffusionTransformer { IsConditional: true } dm => dm.Options.NumClasses, _ => null };
         if (labels is not null && classes is null)
             throw new CliException($"--label applies to class-conditional models; this {family} model is unconditional (train it with --conditional).");
         if (labels?.Where(l => l < 0 || l >= classes).Cast<long?>().FirstOrDefault() is { } bad)
             throw new CliException($"--label {bad} is not one of this model's classes, 0 to {classes - 1}.");
-        if (classes is { } all) labels ??= CommonOptions.CycleLabels(count, all); // a conditional model shows every class in turn
-        var sampling = model is DiffusionTransformer d ? Sampling(r, d) : null;
-        var range = model is VaeTransformer ? PixelRange.ZeroToOne : PixelRange.MinusOneToOne;
+        if (classes is { } all) labels ??= CommonOptions.CycleLabels(count, all);
+        return labels;
+    }
+
+    private static int WriteImages(ParseResult r, int count, int seed, long[]? labels, PixelRange range, Func<int, int, long[]?, Tensor> generate)
+    {
         var folder = r.GetValue(Out)!;
         // Batches of GridLimit images: memory stays bounded for any --count, and the grid shows the first batch.
         for (int start = 0; start < count; start += GridLimit)
         {
             int n = Math.Min(GridLimit, count - start);
-            long[]? batchLabels = labels?[start..(start + n)];
-            using var images = Images(model, n, seed + start / GridLimit, batchLabels, sampling);
+            using var images = generate(n, seed + start / GridLimit, labels?[start..(start + n)]);
             if (start == 0)
             {
                 Directory.CreateDirectory(folder); // only once there are images: a failed generate leaves no folder behind
@@ -108,16 +159,9 @@ internal static class GenerateCommand
     /// <summary>The most images one grid shows and one batch generates.</summary>
     internal const int GridLimit = 256;
 
-    private static Tensor Images(ITransformer model, int count, int seed, long[]? labels, SamplingOptions? sampling) => model switch
+    private static SamplingOptions Sampling(ParseResult r, SamplingOptions defaults)
     {
-        GanTransformer gan => gan.Generate(count, seed, labels),
-        DiffusionTransformer diffusion => diffusion.Generate(count, seed, labels, sampling),
-        _ => ((VaeTransformer)model).Sample(count, seed),
-    };
-
-    private static SamplingOptions Sampling(ParseResult r, DiffusionTransformer diffusion)
-    {
-        var sampling = diffusion.Options.Sampling with
+        var sampling = defaults with
         {
             Sampler = r.GetValue(Sampler) switch { "ddim" => SamplerKind.Ddim, "ddpm" => SamplerKind.Ddpm, var s => throw new CliException($"--sampler is ddim or ddpm, not '{s}'.") },
         };

@@ -131,6 +131,7 @@ public sealed class ErrorVocabularyTests(TinyModels models) : IClassFixture<Tiny
     [InlineData("generate")]
     [InlineData("eval")]
     [InlineData("info")]
+    [InlineData("export")]
     [InlineData("tokenize")]
     public void Help_SpeaksInFlags_WithExamples(string command)
     {

@@ -1,0 +1,43 @@
+using System.CommandLine;
+using System.Globalization;
+using Aigc.MLNet;
+using Aigc.MLNet.ModelFiles;
+
+namespace Aigc.Cli;
+
+/// <summary><c>aigc export model.aigc --out DIR</c>: the model's inference graphs as ONNX files.</summary>
+internal static class ExportCommand
+{
+    private static readonly Argument<string> ModelPath = new("model") { Description = "A model file written by aigc train or ctx.Model.SaveGenerative" };
+    private static readonly Option<string> Out = new("--out") { Description = "Folder for the .onnx files", DefaultValueFactory = _ => "onnx" };
+
+    public static Command Create()
+    {
+        var command = new Command("export", """
+            Write a model's inference graphs as ONNX files (opset 17) for ONNX Runtime, ML.NET's ApplyOnnxModel
+            and the Aigc.MLNet.Onnx package, none of which needs libtorch. A VAE writes decoder.onnx and
+            encoder.onnx; a GAN, generator.onnx; a diffusion model, denoiser.onnx (its noise schedule in the
+            metadata); an image classifier, classifier.onnx. 'aigc generate DIR' samples from the folder.
+            Examples:
+              aigc export vae.aigc --out vae-onnx
+              aigc generate vae-onnx --count 16 --out samples
+            """) { ModelPath, Out, CommonOptions.Verbose };
+        command.SetAction(r => CommonOptions.Guard(r, () => Run(r)));
+        return command;
+    }
+
+    private static int Run(ParseResult r)
+    {
+        var path = r.GetValue(ModelPath)!;
+        var ctx = new Microsoft.ML.MLContext().Generative(new GenerativeOptions { Device = Torch.Device.Cpu });
+        var model = CommonOptions.LoadModel(ctx, path, "export");
+        using var owned = (IDisposable)model;
+        var family = ((ISavableModel)model).Family;
+        if (family == "causal-lm")
+            throw new CliException("Language models do not export to ONNX yet: 'aigc export' takes VAE, GAN, diffusion and image-classifier models.");
+        var files = ctx.MLContext.Model.ExportToOnnx(model, r.GetValue(Out)!);
+        foreach (var file in files)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {file} ({new FileInfo(file).Length / 1024.0:F0} KiB)"));
+        return 0;
+    }
+}
