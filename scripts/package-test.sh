@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Packs Aigc.Torch, Aigc.MLNet and the aigc tool, then builds and runs a fresh console project
-# outside the solution that references the packages from a local folder feed (as a user would):
-# one process fits an ML.NET pipeline with our estimator inside and saves the generator, a second
-# loads it and generates; and installs the tool from the same feed.
+# Packs Aigc.Torch, Aigc.MLNet, Aigc.MLNet.Onnx and the aigc tool, then builds and runs fresh
+# console projects outside the solution that reference the packages from a local folder feed (as a
+# user would): one process fits an ML.NET pipeline with our estimator inside, saves the generator
+# and exports it to ONNX, a second loads it and generates; a slim app referencing only
+# Aigc.MLNet.Onnx samples the exported model without libtorch; and the tool installs from the feed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 feed="$work/feed"
-for project in src/Aigc.Torch src/Aigc.MLNet src/Aigc.Cli; do
+for project in src/Aigc.Torch src/Aigc.MLNet src/Aigc.MLNet.Onnx src/Aigc.Cli; do
   dotnet pack "$project" -c Release -o "$feed" -nologo -v quiet
 done
 # The global package cache keys on the version: drop any earlier 0.1.0 of ours.
@@ -48,6 +49,30 @@ grep -q '^ok train:' "$work/out.txt"
 grep -q '^ok generate:' "$work/out.txt"
 test -s "$app/consumer-samples.png"
 
+# The slim app: Aigc.MLNet.Onnx and ML.NET's ONNX transformer only; no Aigc.Torch, no libtorch.
+slim="$work/slim"
+mkdir -p "$slim"
+cp "$app/nuget.config" "$slim/"
+cat > "$slim/Slim.csproj" <<XML
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <OutputType>Exe</OutputType>
+    <TargetFramework>net10.0</TargetFramework>
+    <ImplicitUsings>enable</ImplicitUsings>
+    <Nullable>enable</Nullable>
+  </PropertyGroup>
+  <ItemGroup>
+    <PackageReference Include="Aigc.MLNet.Onnx" Version="0.1.0" />
+    <PackageReference Include="Microsoft.ML.OnnxTransformer" Version="5.0.1" />
+  </ItemGroup>
+</Project>
+XML
+cp "$root/tests/SlimConsumer/Program.cs" "$slim/Program.cs"
+(cd "$slim" && dotnet build -c Release -nologo -v quiet -o bin/app >/dev/null)
+if ls "$slim/bin/app" | grep -qiE 'torch'; then echo "the slim app's output holds libtorch files"; exit 1; fi
+(cd "$slim" && dotnet bin/app/Slim.dll "$app/consumer-onnx") | tee -a "$work/out.txt"
+grep -q '^ok slim:' "$work/out.txt"
+
 dotnet tool install Aigc.Cli --tool-path "$work/tool" --add-source "$feed" --version 0.1.0 >/dev/null
 "$work/tool/aigc" info "$app/consumer.aigc" | grep -q vae
-echo "package test: the packed library trained, saved, loaded and generated; the packed tool read the model"
+echo "package test: the packed library trained, saved, exported, loaded and generated; the slim package sampled the ONNX export without libtorch; the packed tool read the model"

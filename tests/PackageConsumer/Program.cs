@@ -2,7 +2,7 @@
 // Aigc.Torch and its native shim) and Microsoft.ML. "train" builds an ML.NET pipeline with our VAE
 // estimator inside, fits it on real Fashion-MNIST images and saves the generator; "generate" (run as
 // a new process) loads the file and generates, through the direct API and an ML.NET prediction
-// engine. Exit code 0 and a line starting with "ok" on success.
+// engine. "train" also exports the VAE to ONNX for tests/SlimConsumer. Exit code 0 and a line starting with "ok" on success.
 using Aigc.MLNet;
 using Aigc.MLNet.Imaging;
 using Aigc.MLNet.Vae;
@@ -20,6 +20,7 @@ switch (args.FirstOrDefault())
         {
             var columns = model.GetOutputSchema(raw.Schema).Where(c => !c.IsHidden).Select(c => c.Name);
             ml.Model.SaveGenerative(model.LastTransformer, "consumer.aigc");
+            ml.Model.ExportToOnnx(model, "consumer-onnx");   // for the slim consumer, which has no libtorch
             Console.WriteLine($"ok train: columns {string.Join(", ", columns)}");
         }
         return 0;
