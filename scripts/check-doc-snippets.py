@@ -15,11 +15,11 @@ GIVENS = {
     "ctx": "MLContext", "raw": "IDataView", "images": "Tensor", "labels": "Tensor", "progress": "IProgress<TrainingProgress>",
     "messages": "List<ChatMessage>", "lm": "CausalLMTransformer", "gan": "GanTransformer", "realImages": "Tensor",
     "intendedLabels": "long[]", "imagesPath": "string", "labelsPath": "string", "documents": "string[]", "ids": "long[]",
-    "model": "Module",
+    "model": "Module", "vae": "VaeTransformer",
 }
 USINGS = ["System", "System.Collections.Generic", "System.Linq", "System.Threading.Tasks", "Aigc.MLNet", "Aigc.MLNet.Classification",
           "Aigc.MLNet.Data", "Aigc.MLNet.Diffusion", "Aigc.MLNet.Evaluation", "Aigc.MLNet.Gan", "Aigc.MLNet.Imaging",
-          "Aigc.MLNet.LanguageModels", "Aigc.MLNet.ModelFiles", "Aigc.MLNet.Text", "Aigc.MLNet.Training", "Aigc.MLNet.Transforms",
+          "Aigc.MLNet.LanguageModels", "Aigc.MLNet.ModelFiles", "Aigc.MLNet.Onnx", "Aigc.MLNet.Text", "Aigc.MLNet.Training", "Aigc.MLNet.Transforms",
           "Aigc.MLNet.Vae", "Aigc.Torch", "Aigc.Torch.Nn", "Aigc.Torch.Optim", "Aigc.Torch.Serialization", "Microsoft.Extensions.AI", "Microsoft.ML",
           "Microsoft.ML.Data", "Microsoft.ML.Transforms.Image", "Microsoft.ML.Tokenizers"]
 
@@ -56,8 +56,8 @@ def main():
         f.write(f"""<Project Sdk="Microsoft.NET.Sdk">
   <PropertyGroup><OutputType>Library</OutputType><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable>
     <ImplicitUsings>disable</ImplicitUsings><ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally></PropertyGroup>
-  <ItemGroup><ProjectReference Include="{ROOT}/src/Aigc.MLNet/Aigc.MLNet.csproj" /></ItemGroup>
-  <ItemGroup><PackageReference Include="Microsoft.ML.ImageAnalytics" Version="5.0.1" /></ItemGroup>
+  <ItemGroup><ProjectReference Include="{ROOT}/src/Aigc.MLNet/Aigc.MLNet.csproj" /><ProjectReference Include="{ROOT}/src/Aigc.MLNet.Onnx/Aigc.MLNet.Onnx.csproj" /></ItemGroup>
+  <ItemGroup><PackageReference Include="Microsoft.ML.ImageAnalytics" Version="5.0.1" /><PackageReference Include="Microsoft.ML.OnnxTransformer" Version="5.0.1" /></ItemGroup>
 </Project>
 """)
     for name in ("nuget.config", "Directory.Packages.props"):

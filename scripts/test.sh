@@ -33,6 +33,7 @@ smoke FashionMnistDiffusion
 smoke FortunesGpt '*-samples.txt'
 smoke GeneratedImagesScored
 smoke PredictionEngineApp
+smoke OnnxGanPipeline onnx-samples.png
 
 # Every C# block in README.md and docs/ compiles against the library.
 if ! python3 scripts/check-doc-snippets.py; then echo "doc snippets FAILED"; status=1; fi

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Aigc.MLNet;
-using Aigc.MLNet.ModelFiles;
 
 namespace Aigc.Cli;
 
@@ -17,7 +16,8 @@ internal static class ExportCommand
             Write a model's inference graphs as ONNX files (opset 17) for ONNX Runtime, ML.NET's ApplyOnnxModel
             and the Aigc.MLNet.Onnx package, none of which needs libtorch. A VAE writes decoder.onnx and
             encoder.onnx; a GAN, generator.onnx; a diffusion model, denoiser.onnx (its noise schedule in the
-            metadata); an image classifier, classifier.onnx. 'aigc generate DIR' samples from the folder.
+            metadata); an image classifier, classifier.onnx; a GPT, model.onnx with past key/values and the
+            genai_config.json that ONNX Runtime GenAI reads. 'aigc generate DIR' samples images from the folder.
             Examples:
               aigc export vae.aigc --out vae-onnx
               aigc generate vae-onnx --count 16 --out samples
@@ -32,9 +32,6 @@ internal static class ExportCommand
         var ctx = new Microsoft.ML.MLContext().Generative(new GenerativeOptions { Device = Torch.Device.Cpu });
         var model = CommonOptions.LoadModel(ctx, path, "export");
         using var owned = (IDisposable)model;
-        var family = ((ISavableModel)model).Family;
-        if (family == "causal-lm")
-            throw new CliException("Language models do not export to ONNX yet: 'aigc export' takes VAE, GAN, diffusion and image-classifier models.");
         var files = ctx.MLContext.Model.ExportToOnnx(model, r.GetValue(Out)!);
         foreach (var file in files)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {file} ({new FileInfo(file).Length / 1024.0:F0} KiB)"));

@@ -40,6 +40,7 @@ internal static class OnnxContract
         public const string Eta = "aigc.eta";
         public const string GuidanceScale = "aigc.guidance_scale";
         public const string ClipDenoised = "aigc.clip_denoised";
+        public const string Tokenizer = "aigc.tokenizer";
     }
 
     public static class Names
@@ -55,6 +56,24 @@ internal static class OnnxContract
         public const string NoisyImage = "noisy_image";
         public const string Timestep = "timestep";
         public const string Prediction = "prediction";
+    }
+
+    /// <summary>Names of the decoder graph of a language model, in ONNX Runtime GenAI's layout
+    /// (format strings take the layer index).</summary>
+    public static class LanguageModel
+    {
+        public const string File = "model.onnx";
+        public const string GenAIConfig = "genai_config.json";
+        /// <summary>A character tokenizer's vocabulary (not named tokenizer.json, the file GenAI's own tokenizer reads).</summary>
+        public const string CharVocabulary = "char-vocabulary.json";
+        public const string InputIds = "input_ids";
+        public const string AttentionMask = "attention_mask";
+        public const string PositionIds = "position_ids";
+        public const string PastKey = "past_key_values.{0}.key";
+        public const string PastValue = "past_key_values.{0}.value";
+        public const string Logits = "logits";
+        public const string PresentKey = "present.{0}.key";
+        public const string PresentValue = "present.{0}.value";
     }
 
     /// <summary>Values of <see cref="Keys.PixelRange"/>.</summary>

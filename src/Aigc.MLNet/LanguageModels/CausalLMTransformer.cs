@@ -24,7 +24,7 @@ public sealed record PerplexityMetrics(double Loss, double Perplexity, long Toke
 /// generates (one prompt, a batch, or a stream) and scores perplexity. Saved with
 /// <c>mlContext.Model.SaveGenerative</c> as family "causal-lm", tokenizer included.
 /// </summary>
-public sealed class CausalLMTransformer : BatchedTransformer, IDisposable
+public sealed class CausalLMTransformer : BatchedTransformer, Onnx.IOnnxExportable, IDisposable
 {
     /// <summary>The family name in model files.</summary>
     public const string FamilyName = "causal-lm";
@@ -172,6 +172,45 @@ public sealed class CausalLMTransformer : BatchedTransformer, IDisposable
             : LstmLanguageModel.CountParameters(options.Lstm, vocabulary), "Language model");
         var model = FamilyFiles.LoadWeights(CreateModule(options, vocabulary), package, context.Device, "Language model");
         return new CausalLMTransformer(context, model, tokenizer, ids, options, package.Manifest.Training);
+    }
+
+    /// <summary>A GPT exports model.onnx and genai_config.json for ONNX Runtime GenAI, plus the
+    /// tokenizer files of the model file (so the vocabulary travels with the graph).</summary>
+    IReadOnlyList<string> Onnx.IOnnxExportable.ExportOnnx(string directory)
+    {
+        ((Onnx.IOnnxExportable)this).EnsureExportable();
+        var gpt = (GptModel)Model;
+        var meta = new Dictionary<string, string>
+        {
+            [Onnx.OnnxContract.Keys.Format] = Onnx.OnnxContract.FormatVersion,
+            [Onnx.OnnxContract.Keys.Family] = FamilyName,
+            [Onnx.OnnxContract.Keys.Graph] = "decoder",
+        };
+        var contents = GetContents();
+        meta[Onnx.OnnxContract.Keys.Tokenizer] = contents.Options["tokenizer"]!.GetValue<string>();
+        var paths = new List<string>
+        {
+            Onnx.OnnxExport.Save(gpt.ExportDecoder(endOfTextLogit: TokenIds.EndOfTextId is null), directory, Onnx.OnnxContract.LanguageModel.File,
+                "GPT decoder with past key/values, in ONNX Runtime GenAI's \"decoder\" layout.", meta),
+        };
+        void Write(string name, string text)
+        {
+            var path = Path.Combine(directory, name);
+            var temp = path + ".tmp";
+            File.WriteAllText(temp, text);
+            File.Move(temp, path, overwrite: true);
+            paths.Add(path);
+        }
+        Write(Onnx.OnnxContract.LanguageModel.GenAIConfig, Onnx.GenAIConfig.Create(gpt.Options, gpt.VocabularySize, TokenIds.EndOfTextId, Options.Generation));
+        foreach (var (name, bytes) in contents.Files ?? new Dictionary<string, byte[]>())
+            Write(name == CharVocabularyFile ? Onnx.OnnxContract.LanguageModel.CharVocabulary : name, Encoding.UTF8.GetString(bytes));
+        return paths;
+    }
+
+    void Onnx.IOnnxExportable.EnsureExportable()
+    {
+        if (Model is not GptModel)
+            throw new NotSupportedException("Only GPT language models export to ONNX so far; an LSTM does not.");
     }
 
     private static string FileText(ModelPackage package, string name) =>

@@ -1,5 +1,7 @@
 using Aigc.Torch;
 using Aigc.Torch.Nn;
+using Aigc.Torch.Onnx;
+using LmNames = Aigc.MLNet.Onnx.OnnxContract.LanguageModel;
 
 namespace Aigc.MLNet.LanguageModels;
 
@@ -18,6 +20,15 @@ internal sealed class GptMlp : Module<Tensor, Tensor>
     }
 
     public Linear OutputProjection => c_proj;
+
+    /// <summary><see cref="Forward"/> in an ONNX graph, with GELU written out exactly: x·½(1 + erf(x/√2)).</summary>
+    public string Export(OnnxGraph g, string x, string prefix)
+    {
+        var h = g.LinearLastDim(x, c_fc, $"{prefix}.c_fc");
+        var erf = g.Op("Erf", [g.Op("Mul", [h, g.Scalar((float)(1 / Math.Sqrt(2)))])]);
+        var gelu = g.Op("Mul", [g.Op("Mul", [h, g.Scalar(0.5f)]), g.Op("Add", [erf, g.Scalar(1f)])]);
+        return g.LinearLastDim(gelu, c_proj, $"{prefix}.c_proj");
+    }
 
     public override Tensor Forward(Tensor input)
     {
@@ -51,6 +62,14 @@ internal sealed class GptBlock : Module
         using var scope = DisposeScope.Enter();
         var h = x + attn.Forward(ln_1.Forward(x), cache, mask);
         return (h + mlp.Forward(ln_2.Forward(h))).MoveToOuterScope();
+    }
+
+    /// <summary><see cref="Forward"/> in an ONNX graph, from past keys and values; returns the output and the present ones.</summary>
+    public (string Output, string PresentKey, string PresentValue) Export(OnnxGraph g, string x, string pastKey, string pastValue, string allowed, string prefix)
+    {
+        var (a, key, value) = attn.ExportOnnx(g, g.LayerNorm(x, ln_1, $"{prefix}.ln_1"), pastKey, pastValue, allowed, $"{prefix}.attn");
+        var h = g.Op("Add", [x, a]);
+        return (g.Op("Add", [h, mlp.Export(g, g.LayerNorm(h, ln_2, $"{prefix}.ln_2"), $"{prefix}.mlp")]), key, value);
     }
 }
 
@@ -146,6 +165,67 @@ public sealed class GptModel : LanguageModule
         using var scope = DisposeScope.Enter();
         var x = Hidden(tokens, Tensor.Arange(0, t, device: tokens.Device).Unsqueeze(0), null, null);
         return F.Linear(x, wte.Weight).MoveToOuterScope();
+    }
+
+    /// <summary>
+    /// Writes the decoder as an ONNX graph in the layout ONNX Runtime GenAI's "decoder" models use:
+    /// inputs <c>input_ids</c>, <c>attention_mask</c> (1 for real tokens, past ones included),
+    /// <c>position_ids</c> and per layer <c>past_key_values.{i}.key/value</c> (batch, heads,
+    /// past_sequence, head size); outputs <c>logits</c> (batch, sequence, vocabulary) and
+    /// <c>present.{i}.key/value</c> (batch, heads, past_sequence + sequence, head size).
+    /// GenAI needs an end-of-text id inside the vocabulary; for a tokenizer without one,
+    /// <paramref name="endOfTextLogit"/> appends a logit (id = vocabulary size) fixed at -1e30, which
+    /// no search ever picks.
+    /// </summary>
+    internal OnnxGraph ExportDecoder(bool endOfTextLogit)
+    {
+        var g = new OnnxGraph("gpt_decoder");
+        long heads = Options.Heads, hs = Options.EmbeddingDim / Options.Heads;
+        var ids = g.Input(LmNames.InputIds, OnnxElementType.Int64, ["batch", "sequence"], "Token ids of the new positions (batch, sequence).");
+        var mask = g.Input(LmNames.AttentionMask, OnnxElementType.Int64, ["batch", "total_sequence"],
+            "1 for real tokens and 0 for padding, over the past and the new positions (batch, past_sequence + sequence).");
+        var positions = g.Input(LmNames.PositionIds, OnnxElementType.Int64, ["batch", "sequence"],
+            $"Position of each new token in its row, counted from the row's first real token, in [0, {Options.ContextLength}).");
+        var past = Enumerable.Range(0, h.Count).Select(i => (
+            Key: g.Input(string.Format(System.Globalization.CultureInfo.InvariantCulture, LmNames.PastKey, i), OnnxElementType.Float, ["batch", heads, "past_sequence", hs], $"Layer {i}'s keys of the earlier positions (empty at the first step)."),
+            Value: g.Input(string.Format(System.Globalization.CultureInfo.InvariantCulture, LmNames.PastValue, i), OnnxElementType.Float, ["batch", heads, "past_sequence", hs], $"Layer {i}'s values of the earlier positions."))).ToList();
+
+        // Which keys each query sees: key j of the S = past + T ones is visible to new position i when
+        // j <= past + i (causal) and the mask marks key j real.
+        var zero = g.Initializer(g.Fresh("zero"), [0L]);
+        var one = g.Initializer(g.Fresh("one"), [1L]);
+        var total = g.Op("Squeeze", [g.Op("Shape", [mask], OnnxAttribute.Int("start", 1)), g.Ints(0)]);
+        var pastLength = g.Op("Sub", [total, g.Op("Squeeze", [g.Op("Shape", [ids], OnnxAttribute.Int("start", 1)), g.Ints(0)])]);
+        var keyPositions = g.Op("Unsqueeze", [g.Op("Range", [zero, total, one]), g.Ints(0)]);              // (1, S)
+        var queryPositions = g.Op("Unsqueeze", [g.Op("Range", [pastLength, total, one]), g.Ints(1)]);      // (T, 1)
+        var causal = g.Op("LessOrEqual", [keyPositions, queryPositions]);                                 // (T, S)
+        var real = g.Op("Cast", [g.Op("Unsqueeze", [mask, g.Ints(1, 2)])], OnnxAttribute.Int("to", 9));   // (B, 1, 1, S) bool
+        var allowed = g.Op("And", [causal, real]);                                                        // (B, 1, T, S)
+
+        var table = g.Initializer("wte.weight", wte.Weight);
+        var x = g.Op("Add", [g.Op("Gather", [table, ids], OnnxAttribute.Int("axis", 0)), g.Embedding(positions, wpe, nameof(wpe))]);
+        var present = new List<(string Key, string Value)>();
+        for (int i = 0; i < h.Count; i++)
+        {
+            (x, var key, var value) = h[i].Export(g, x, past[i].Key, past[i].Value, allowed, $"h.{i}");
+            present.Add((key, value));
+        }
+        x = g.LayerNorm(x, ln_f, nameof(ln_f));
+        // The head is tied to wte: one Gemm over the rows, reshaped back to (B, T, V).
+        var rows = g.Op("Gemm", [g.Reshape(x, -1, Options.EmbeddingDim), table], OnnxAttribute.Int("transB", 1));
+        long vocabulary = VocabularySize + (endOfTextLogit ? 1 : 0);
+        if (endOfTextLogit) rows = g.Op("Pad", [rows, g.Ints(0, 0, 0, 1), g.Scalar(-1e30f)]);
+        var logits = g.Op("Reshape", [rows, g.Op("Concat", [g.Op("Shape", [ids]), g.Ints(vocabulary)], OnnxAttribute.Int("axis", 0))]);
+        g.Output(logits, LmNames.Logits, OnnxElementType.Float, ["batch", "sequence", vocabulary], endOfTextLogit
+            ? $"Next-token logits at each new position (batch, sequence, vocabulary + 1); the last, id {VocabularySize}, is an end-of-text token the tokenizer lacks, fixed at -1e30."
+            : "Next-token logits at each new position (batch, sequence, vocabulary).");
+        for (int i = 0; i < present.Count; i++)
+        {
+            var inv = System.Globalization.CultureInfo.InvariantCulture;
+            g.Output(present[i].Key, string.Format(inv, LmNames.PresentKey, i), OnnxElementType.Float, ["batch", heads, "total_sequence", hs], $"Layer {i}'s keys of every position so far.");
+            g.Output(present[i].Value, string.Format(inv, LmNames.PresentValue, i), OnnxElementType.Float, ["batch", heads, "total_sequence", hs], $"Layer {i}'s values of every position so far.");
+        }
+        return g;
     }
 
     private Tensor Hidden(Tensor tokens, Tensor positions, GptState? state, Tensor? mask)

@@ -1,3 +1,5 @@
+using Aigc.Torch.Onnx;
+
 namespace Aigc.Torch.Nn;
 
 /// <summary>
@@ -60,5 +62,31 @@ public sealed class CausalSelfAttention : Module<Tensor, Tensor>
         var y = F.ScaledDotProductAttention(q, k, v, mask, dropoutP: Training ? _attnDropout : 0, isCausal: mask is null && past == 0); // (B, nh, T, hs)
         y = y.Transpose(1, 2).Contiguous().View(b, t, EmbeddingDim);       // (B, T, C)
         return resid_dropout.Forward(c_proj.Forward(y)).MoveToOuterScope();
+    }
+
+    /// <summary>This layer in an ONNX graph, continuing from past keys and values: queries attend to
+    /// the past and the new positions where <paramref name="allowed"/> says so.</summary>
+    /// <param name="g">The graph.</param>
+    /// <param name="input">(B, T, C) for the new positions.</param>
+    /// <param name="pastKey">(B, heads, P, head size) keys of earlier positions (P may be 0).</param>
+    /// <param name="pastValue">(B, heads, P, head size) values of earlier positions.</param>
+    /// <param name="allowed">Bool (B, 1, T, P + T): which keys each query may see.</param>
+    /// <param name="prefix">The layer's state-dict key.</param>
+    /// <returns>The (B, T, C) output and the (B, heads, P + T, head size) keys and values.</returns>
+    public (string Output, string PresentKey, string PresentValue) ExportOnnx(OnnxGraph g, string input, string pastKey, string pastValue, string allowed, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(g);
+        long hs = EmbeddingDim / Heads;
+        var qkv = g.Op("Split", [g.LinearLastDim(input, c_attn, $"{prefix}.c_attn")], 3, OnnxAttribute.Int("axis", 2));   // 3 x (B, T, C)
+        string PerHead(string x) => g.Op("Transpose", [g.Reshape(x, 0, 0, Heads, hs)], OnnxAttribute.Ints("perm", 0, 2, 1, 3)); // (B, nh, T, hs)
+        var k = g.Op("Concat", [pastKey, PerHead(qkv[1])], OnnxAttribute.Int("axis", 2));                                       // (B, nh, P+T, hs)
+        var v = g.Op("Concat", [pastValue, PerHead(qkv[2])], OnnxAttribute.Int("axis", 2));
+        var scores = g.Op("Mul", [g.Op("MatMul", [PerHead(qkv[0]), g.Op("Transpose", [k], OnnxAttribute.Ints("perm", 0, 1, 3, 2))]), g.Scalar((float)(1 / Math.Sqrt(hs)))]);
+        // A large finite value rather than -inf: a query that may see nothing (a padded one) then gets
+        // finite, unused weights instead of NaN.
+        scores = g.Op("Where", [allowed, scores, g.Scalar(-1e30f)]);
+        var y = g.Op("MatMul", [g.Op("Softmax", [scores], OnnxAttribute.Int("axis", -1)), v]);                                  // (B, nh, T, hs)
+        y = g.Reshape(g.Op("Transpose", [y], OnnxAttribute.Ints("perm", 0, 2, 1, 3)), 0, 0, EmbeddingDim);                       // (B, T, C)
+        return (g.LinearLastDim(y, c_proj, $"{prefix}.c_proj"), k, v);
     }
 }
