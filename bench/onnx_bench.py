@@ -1,8 +1,9 @@
 """PyTorch side of bench/run_onnx_bench.py: generation speed of the same models in Debian's
 python3-torch, in eval mode without autograd: the VAE decoder (families_bench.Vae's fc3/fc4), the
 DCGAN generator (families_bench.Generator) and 50-step DDIM (eta 0, clipped x0, linear schedule
-T = 1000) with diffusion_bench.UNet. One warm-up call at batch 1, then calls until the time budget is spent (at least one).
-Usage: onnx_bench.py --model vae|gan|ddim --batch B [--seconds S]
+T = 1000) with diffusion_bench.UNet, and 256 greedy tokens after a 32-token prompt with lm_bench.Gpt (the baby
+GPT: 4 layers, 4 heads, width 128, 100 characters) and its key/value cache. One warm-up call at batch 1, then calls until the time budget is spent (at least one).
+Usage: onnx_bench.py --model vae|gan|ddim|gpt --batch B [--seconds S]
 """
 import json
 import math
@@ -15,6 +16,9 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from families_bench import Generator, Vae, arg  # noqa: E402
 from diffusion_bench import UNet  # noqa: E402
+from lm_bench import Gpt  # noqa: E402
+
+PROMPT, NEW_TOKENS = 32, 256
 
 
 def main():
@@ -31,6 +35,15 @@ def main():
 
         def generate():
             return g(torch.randn(batch, 64))
+    elif kind == "gpt":
+        lm = Gpt(100, 128, 4, 4, PROMPT + NEW_TOKENS).eval()
+
+        def generate():
+            caches = [[None, None] for _ in lm.h]
+            logits = lm(torch.arange(PROMPT).remainder(100).repeat(batch, 1), 0, caches)[:, -1]
+            for pos in range(PROMPT, PROMPT + NEW_TOKENS):
+                logits = lm(logits.argmax(-1, keepdim=True), pos, caches)[:, -1]
+            return logits
     else:
         net = UNet().eval()
         T = 1000
@@ -57,7 +70,9 @@ def main():
             generate()
             calls += 1
         elapsed = time.perf_counter() - start
-    print(json.dumps({"side": "pytorch", "model": kind, "batch": batch, "calls": calls, "images_per_s": calls * batch / elapsed}))
+    per_call = batch * (NEW_TOKENS if kind == "gpt" else 1)
+    print(json.dumps({"side": "pytorch", "model": kind, "batch": batch, "calls": calls, "per_s": calls * per_call / elapsed,
+                      "unit": "tokens" if kind == "gpt" else "images"}))
 
 
 if __name__ == "__main__":

@@ -57,7 +57,7 @@ def main():
   <PropertyGroup><OutputType>Library</OutputType><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable>
     <ImplicitUsings>disable</ImplicitUsings><ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally></PropertyGroup>
   <ItemGroup><ProjectReference Include="{ROOT}/src/Aigc.MLNet/Aigc.MLNet.csproj" /><ProjectReference Include="{ROOT}/src/Aigc.MLNet.Onnx/Aigc.MLNet.Onnx.csproj" /></ItemGroup>
-  <ItemGroup><PackageReference Include="Microsoft.ML.ImageAnalytics" Version="5.0.1" /><PackageReference Include="Microsoft.ML.OnnxTransformer" Version="5.0.1" /></ItemGroup>
+  <ItemGroup><PackageReference Include="Microsoft.ML.ImageAnalytics" Version="5.0.1" /><PackageReference Include="Microsoft.ML.OnnxTransformer" Version="5.0.1" /><PackageReference Include="Microsoft.ML.OnnxRuntimeGenAI" Version="0.18.0" /></ItemGroup>
 </Project>
 """)
     for name in ("nuget.config", "Directory.Packages.props"):
