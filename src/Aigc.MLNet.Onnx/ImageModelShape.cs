@@ -5,6 +5,9 @@ internal readonly record struct ImageModelShape(int Channels, int Height, int Wi
 {
     public int Size => Channels * Height * Width;
 
+    /// <summary>(rows, C, H, W).</summary>
+    public long[] Dims(int rows) => [rows, Channels, Height, Width];
+
     public static ImageModelShape Read(OnnxModelSession session)
     {
         var (min, max) = session.Text(OnnxContract.Keys.PixelRange) switch

@@ -110,7 +110,7 @@ public sealed class OnnxDiffusion : IDisposable
         for (int start = 0; start < count; start += BatchRows)
         {
             int rows = Math.Min(BatchRows, count - start);
-            var x = Batches.Slice(noise, start, rows, _shape.Size);
+            var x = Batches.Rows(noise, start, rows, _shape.Size).ToArray();
             Sample(x, rows, seeds[start..(start + rows)], labels?[start..(start + rows)], options, cancellation).CopyTo(result, (long)start * _shape.Size);
         }
         return _shape.Batch(result, count);
@@ -204,13 +204,15 @@ public sealed class OnnxDiffusion : IDisposable
 
     private float[] Run(float[] x, int rows, int t, long[]? labels)
     {
-        var inputs = new List<(string, Array, long[])>
+        var inputs = new List<OnnxInput>
         {
-            (Names.NoisyImage, x, [rows, _shape.Channels, _shape.Height, _shape.Width]),
-            (Names.Timestep, Enumerable.Repeat((long)t, rows).ToArray(), [rows]),
+            OnnxInput.Of(Names.NoisyImage, x.AsMemory(), _shape.Dims(rows)),
+            OnnxInput.Of(Names.Timestep, Enumerable.Repeat((long)t, rows).ToArray().AsMemory(), rows),
         };
-        if (labels is not null) inputs.Add((Names.Label, labels, [rows]));
-        return _denoiser.Run(inputs, Names.Prediction)[0];
+        if (labels is not null) inputs.Add(OnnxInput.Of(Names.Label, labels.AsMemory(), rows));
+        var prediction = new float[x.Length];
+        _denoiser.Run(inputs, [new OnnxOutput(Names.Prediction, prediction, _shape.Dims(rows))]);
+        return prediction;
     }
 
     /// <summary>Closes the ONNX Runtime session.</summary>

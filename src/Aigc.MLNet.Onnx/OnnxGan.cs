@@ -57,13 +57,14 @@ public sealed class OnnxGan : IDisposable
             throw new ArgumentException($"Latent vectors have {LatentDim} values each: got {latents.Length} values, not a positive multiple.", nameof(latents));
         int count = latents.Length / LatentDim;
         CheckLabels(labels, count);
-        var pixels = Batches.Map(count, [_shape.Size], cancellation, (start, rows) =>
+        var pixels = new float[(long)count * _shape.Size];
+        Batches.ForEach(count, cancellation, (start, rows) =>
         {
-            var inputs = new List<(string, Array, long[])> { (Names.Latent, Batches.Slice(latents, start, rows, LatentDim), [rows, LatentDim]) };
-            if (labels is not null) inputs.Add((Names.Label, Batches.Slice(labels, start, rows, 1), [rows]));
-            return _generator.Run(inputs, Names.Image);
+            var inputs = new List<OnnxInput> { OnnxInput.Of(Names.Latent, Batches.Rows(latents, start, rows, LatentDim), rows, LatentDim) };
+            if (labels is not null) inputs.Add(OnnxInput.Of(Names.Label, Batches.Rows(labels, start, rows, 1), rows));
+            _generator.Run(inputs, [new OnnxOutput(Names.Image, Batches.Rows(pixels, start, rows, _shape.Size), _shape.Dims(rows))]);
         });
-        return _shape.Batch(pixels[0], count);
+        return _shape.Batch(pixels, count);
     }
 
     /// <summary>Generates <paramref name="count"/> images from seeded noise; <paramref name="truncation"/>

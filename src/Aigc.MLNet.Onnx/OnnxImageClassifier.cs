@@ -51,10 +51,14 @@ public sealed class OnnxImageClassifier : IDisposable
         _shape.Check(images, nameof(images));
         if (images.Minimum != 0 || images.Maximum != 1)
             throw new ArgumentException($"The classifier reads pixels in [0, 1]; these are in [{images.Minimum}, {images.Maximum}].", nameof(images));
-        var r = Batches.Map(images.Count, [NumClasses, NumClasses, FeatureDim], cancellation, (start, rows) =>
-            _session.Run([(Names.Image, Batches.Slice(images.Pixels, start, rows, _shape.Size), [rows, _shape.Channels, _shape.Height, _shape.Width])],
-                Names.Logits, Names.Scores, Names.Features));
-        return (r[0], r[1], r[2]);
+        int n = images.Count;
+        var (logits, scores, features) = (new float[(long)n * NumClasses], new float[(long)n * NumClasses], new float[(long)n * FeatureDim]);
+        Batches.ForEach(n, cancellation, (start, rows) => _session.Run(
+            [OnnxInput.Of(Names.Image, Batches.Rows(images.Pixels, start, rows, _shape.Size), _shape.Dims(rows))],
+            [new OnnxOutput(Names.Logits, Batches.Rows(logits, start, rows, NumClasses), [rows, NumClasses]),
+             new OnnxOutput(Names.Scores, Batches.Rows(scores, start, rows, NumClasses), [rows, NumClasses]),
+             new OnnxOutput(Names.Features, Batches.Rows(features, start, rows, FeatureDim), [rows, FeatureDim])]));
+        return (logits, scores, features);
     }
 
     /// <summary>The most probable class of each image.</summary>

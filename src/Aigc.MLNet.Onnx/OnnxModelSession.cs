@@ -70,22 +70,18 @@ internal sealed class OnnxModelSession : IDisposable
     /// <summary>True when the file has metadata entry <paramref name="key"/>.</summary>
     public bool Has(string key) => _metadata.ContainsKey(key);
 
-    /// <summary>Runs the graph on float or int64 inputs and returns the named float outputs.</summary>
-    public float[][] Run(IReadOnlyList<(string Name, Array Values, long[] Shape)> inputs, params string[] outputs)
+    /// <summary>Runs the graph. Inputs are read and outputs written in place (ONNX Runtime gets the
+    /// managed memory pinned): no copies on either side.</summary>
+    public void Run(IReadOnlyList<OnnxInput> inputs, IReadOnlyList<OnnxOutput> outputs)
     {
-        var values = new List<OrtValue>(inputs.Count);
+        var values = new List<OrtValue>(inputs.Count + outputs.Count);
         try
         {
-            foreach (var (_, data, shape) in inputs)
-                values.Add(data switch
-                {
-                    float[] f => OrtValue.CreateTensorValueFromMemory(f, shape),
-                    long[] l => OrtValue.CreateTensorValueFromMemory(l, shape),
-                    _ => throw new ArgumentException($"Unsupported input element type {data.GetType().Name}.", nameof(inputs)),
-                });
+            foreach (var input in inputs) values.Add(input.Create());
+            foreach (var output in outputs) values.Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, output.Destination, output.Shape));
             using var runOptions = new RunOptions();
-            using var results = _session.Run(runOptions, inputs.Select(i => i.Name).ToArray(), values, outputs);
-            return results.Select(r => r.GetTensorDataAsSpan<float>().ToArray()).ToArray();
+            _session.Run(runOptions, inputs.Select(i => i.Name).ToArray(), values.Take(inputs.Count).ToArray(),
+                outputs.Select(o => o.Name).ToArray(), values.Skip(inputs.Count).ToArray());
         }
         finally
         {
@@ -96,3 +92,24 @@ internal sealed class OnnxModelSession : IDisposable
     /// <summary>Closes the session.</summary>
     public void Dispose() => _session.Dispose();
 }
+
+/// <summary>A graph input over float or int64 memory of the given shape.</summary>
+internal readonly struct OnnxInput
+{
+    private readonly Func<OrtValue> _create;
+
+    private OnnxInput(string name, Func<OrtValue> create) => (Name, _create) = (name, create);
+
+    public string Name { get; }
+
+    public static OnnxInput Of(string name, Memory<float> values, params long[] shape) =>
+        new(name, () => OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, values, shape));
+
+    public static OnnxInput Of(string name, Memory<long> values, params long[] shape) =>
+        new(name, () => OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, values, shape));
+
+    public OrtValue Create() => _create();
+}
+
+/// <summary>A float graph output written into <paramref name="Destination"/>, which has the output's exact shape.</summary>
+internal readonly record struct OnnxOutput(string Name, Memory<float> Destination, long[] Shape);

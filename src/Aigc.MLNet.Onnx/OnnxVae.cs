@@ -58,9 +58,11 @@ public sealed class OnnxVae : IDisposable
         if (latents.Length == 0 || latents.Length % LatentDim != 0)
             throw new ArgumentException($"Latent codes have {LatentDim} values each: got {latents.Length} values, not a positive multiple.", nameof(latents));
         int count = latents.Length / LatentDim;
-        var pixels = Batches.Map(count, [_shape.Size], cancellation, (start, rows) =>
-            _decoder.Run([(Names.Latent, Batches.Slice(latents, start, rows, LatentDim), [rows, LatentDim])], Names.Image));
-        return _shape.Batch(pixels[0], count);
+        var pixels = new float[(long)count * _shape.Size];
+        Batches.ForEach(count, cancellation, (start, rows) => _decoder.Run(
+            [OnnxInput.Of(Names.Latent, Batches.Rows(latents, start, rows, LatentDim), rows, LatentDim)],
+            [new OnnxOutput(Names.Image, Batches.Rows(pixels, start, rows, _shape.Size), _shape.Dims(rows))]));
+        return _shape.Batch(pixels, count);
     }
 
     /// <summary>Draws <paramref name="count"/> images from the prior z ~ N(0, I); the same seed gives
@@ -79,9 +81,12 @@ public sealed class OnnxVae : IDisposable
     {
         var encoder = _encoder ?? throw new InvalidOperationException($"This VAE was opened without {OnnxContract.Files.VaeEncoder}: it can decode and sample only.");
         _shape.Check(images, nameof(images));
-        var r = Batches.Map(images.Count, [LatentDim, LatentDim], cancellation, (start, rows) =>
-            encoder.Run([(Names.Image, Batches.Slice(images.Pixels, start, rows, _shape.Size), [rows, _shape.Channels, _shape.Height, _shape.Width])], Names.Mu, Names.LogVar));
-        return (r[0], r[1]);
+        var (mu, logVar) = (new float[(long)images.Count * LatentDim], new float[(long)images.Count * LatentDim]);
+        Batches.ForEach(images.Count, cancellation, (start, rows) => encoder.Run(
+            [OnnxInput.Of(Names.Image, Batches.Rows(images.Pixels, start, rows, _shape.Size), _shape.Dims(rows))],
+            [new OnnxOutput(Names.Mu, Batches.Rows(mu, start, rows, LatentDim), [rows, LatentDim]),
+             new OnnxOutput(Names.LogVar, Batches.Rows(logVar, start, rows, LatentDim), [rows, LatentDim])]));
+        return (mu, logVar);
     }
 
     /// <summary>Decodes the latent means of <paramref name="images"/> (deterministic reconstructions).</summary>
