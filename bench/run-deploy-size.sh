@@ -2,8 +2,8 @@
 # Deployed size of an app that samples a GAN: with libtorch (Aigc.MLNet) versus with ONNX Runtime
 # (Aigc.MLNet.Onnx). Each app is published framework-dependent for linux-x64 and run once; what it
 # must carry is its publish folder plus the native libraries its process mapped from outside that
-# folder, the .NET runtime and the C/C++ runtime every .NET app already needs (libc, libstdc++,
-# libgcc_s, libm, ld-linux, libpthread, libdl, librt).
+# folder, the .NET runtime and what every .NET app on Linux already loads (libc, libstdc++, libgcc_s,
+# libm, ld-linux, libpthread, libdl, librt, and ICU for globalization).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >/dev/null
@@ -24,9 +24,12 @@ for app in TorchApp OnnxApp; do
   while read -r lib; do
     case "$lib" in "$work/$app"/*|/usr/share/dotnet/*|/usr/lib/dotnet/*) continue ;; esac
     base=$(basename "$lib")
-    case "$base" in libc.so*|libstdc++.so*|libgcc_s.so*|libm.so*|ld-linux*|libpthread.so*|libdl.so*|librt.so*) continue ;; esac
-    size=$(stat -Lc %s "$lib"); external=$((external + size)); names="$names $base"
+    case "$base" in libc.so*|libstdc++.so*|libgcc_s.so*|libm.so*|ld-linux*|libpthread.so*|libdl.so*|librt.so*|libicu*) continue ;; esac
+    size=$(stat -Lc %s "$lib"); external=$((external + size)); names="$names$size $base"$'\n'
   done < <(awk '/^mapped / {print $2}' "$work/$app.log" | grep -v "^$runtime" | sort -u)
-  echo "$app: publish folder $(mib "$folder") MiB + native libraries from the system $(mib "$external") MiB = $(mib $((folder + external))) MiB"
-  echo "  system libraries:${names:- none}"
+  count=$(printf '%s' "$names" | grep -c . || true)
+  echo "$app: publish folder $(mib "$folder") MiB + $count native libraries from the system $(mib "$external") MiB = $(mib $((folder + external))) MiB"
+  if [ "$count" -gt 0 ]; then
+    echo "  largest: $(printf '%s' "$names" | sort -rn | head -5 | awk '{printf "%s (%.0f MiB) ", $2, $1 / 1048576}')"
+  fi
 done

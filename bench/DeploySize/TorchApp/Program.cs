@@ -1,6 +1,7 @@
 // The libtorch half of bench/run-deploy-size.sh: an app that samples a saved GAN with Aigc.MLNet,
 // then lists the native libraries its process mapped (what a deployment must carry besides .NET).
 // Usage: TorchApp MODEL.aigc
+using Aigc.MLNet;
 using Aigc.MLNet.Gan;
 using Microsoft.ML;
 
