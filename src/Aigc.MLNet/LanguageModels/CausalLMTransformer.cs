@@ -202,6 +202,9 @@ public sealed class CausalLMTransformer : BatchedTransformer, Onnx.IOnnxExportab
             paths.Add(path);
         }
         Write(Onnx.OnnxContract.LanguageModel.GenAIConfig, Onnx.GenAIConfig.Create(gpt.Options, gpt.VocabularySize, TokenIds.EndOfTextId, Options.Generation));
+        var tokenizer = new System.Text.Json.Nodes.JsonObject { ["kind"] = contents.Options["tokenizer"]!.GetValue<string>() };
+        if (contents.Options["tiktokenModel"] is { } tiktoken) tokenizer["tiktokenModel"] = tiktoken.GetValue<string>();
+        Write(Onnx.OnnxContract.LanguageModel.TokenizerManifest, tokenizer.ToJsonString());
         foreach (var (name, bytes) in contents.Files ?? new Dictionary<string, byte[]>())
             Write(name == CharVocabularyFile ? Onnx.OnnxContract.LanguageModel.CharVocabulary : name, Encoding.UTF8.GetString(bytes));
         return paths;

@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.AI;
 
+// Also compiled into Aigc.MLNet.Onnx (internal there: AIGC_ONNX), so both chat clients build the same prompts.
 namespace Aigc.MLNet.LanguageModels;
 
 /// <summary>
@@ -9,7 +10,12 @@ namespace Aigc.MLNet.LanguageModels;
 /// "Assistant: …" lines, and ends with "Assistant:" for the model to continue; generation stops at
 /// the next "User:" line.
 /// </summary>
-public sealed record ChatTemplate
+#if AIGC_ONNX
+internal
+#else
+public
+#endif
+sealed record ChatTemplate
 {
     /// <summary>Put before system text.</summary>
     public string SystemPrefix { get; init; } = "";

@@ -1,7 +1,7 @@
 using System.Text;
 using Aigc.MLNet.Text;
 
-
+// Also compiled into Aigc.MLNet.Onnx, whose language model streams text the same way.
 namespace Aigc.MLNet.LanguageModels;
 
 /// <summary>
@@ -26,8 +26,8 @@ internal sealed class TextAccumulator
         _tokenizer = tokenizer;
         _stops = stopSequences;
         _longestStop = stopSequences.Count == 0 ? 0 : stopSequences.Max(s => s.Length);
-        if (tokenizer is ByteLevelBpeTokenizer) _utf8 = new UTF8Encoding(false, false).GetDecoder();
-        _redecodes = tokenizer is not ByteLevelBpeTokenizer and not CharTokenizer;
+        if (tokenizer.Streaming == TokenText.Bytes) _utf8 = new UTF8Encoding(false, false).GetDecoder();
+        _redecodes = tokenizer.Streaming == TokenText.Redecode;
     }
 
     /// <summary>True once a stop sequence was found; the text ends just before it.</summary>
@@ -43,18 +43,18 @@ internal sealed class TextAccumulator
         int before = _text.Length;
         if (_utf8 is not null)
         {
-            var bytes = ((ByteLevelBpeTokenizer)_tokenizer).DecodeBytes([id]);
+            var bytes = _tokenizer.DecodeBytes([id]);
             var chars = new char[_utf8.GetCharCount(bytes, flush: false)];
             _utf8.GetChars(bytes, chars, flush: false);
             _text.Append(chars);
         }
-        else if (_tokenizer is CharTokenizer)
+        else if (_tokenizer.Streaming == TokenText.Characters)
         {
             _text.Append(_tokenizer.Decode([id])); // one whole character per token
         }
         else
         {
-            // Other tokenizers (Microsoft's): re-decoding the whole output keeps characters that span
+            // Other tokenizers (Microsoft's, or ours seen through ONNX): re-decoding the whole output keeps characters that span
             // tokens correct; until such a character is complete it decodes as U+FFFD (held back below).
             _ids.Add(id);
             var full = _tokenizer.Decode(_ids.ToArray());

@@ -40,6 +40,8 @@ public sealed class ByteLevelBpeTokenizer : Tokenizer, ITokenIds
 
     long[] ITokenIds.EncodePrompt(string text) => EncodeWithSpecialTokens(text);
 
+    TokenText ITokenIds.Streaming => TokenText.Bytes;
+
     /// <summary>Special tokens (matched literally by <see cref="EncodeWithSpecialTokens"/>) and their ids.</summary>
     public IReadOnlyDictionary<string, long> SpecialTokens => _encoder.TryGetValue(EndOfText, out var id)
         ? new Dictionary<string, long> { [EndOfText] = id } : new Dictionary<string, long>();

@@ -58,6 +58,8 @@ public sealed class CharTokenizer : Tokenizer, ITokenIds
 
     long[] ITokenIds.EncodePrompt(string text) => Encode(text);
 
+    TokenText ITokenIds.Streaming => TokenText.Characters;
+
     private List<EncodedToken> Tokens(ReadOnlySpan<char> text)
     {
         var tokens = new List<EncodedToken>(text.Length);

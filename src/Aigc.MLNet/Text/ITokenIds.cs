@@ -1,3 +1,4 @@
+// Also compiled into Aigc.MLNet.Onnx, whose language model streams text the same way.
 namespace Aigc.MLNet.Text;
 
 /// <summary>
@@ -23,4 +24,20 @@ internal interface ITokenIds
 
     /// <summary>The text of <paramref name="ids"/>.</summary>
     string Decode(ReadOnlySpan<long> ids);
+
+    /// <summary>How generated ids become text token by token: a byte-level tokenizer gives each
+    /// token's bytes (a character may span tokens), a character tokenizer one whole character per
+    /// token; any other is re-decoded whole.</summary>
+    TokenText Streaming => TokenText.Redecode;
+
+    /// <summary>The UTF-8 bytes of <paramref name="ids"/>, for <see cref="TokenText.Bytes"/> tokenizers.</summary>
+    byte[] DecodeBytes(ReadOnlySpan<long> ids) => throw new NotSupportedException("This tokenizer does not decode to bytes.");
+}
+
+/// <summary>See <see cref="ITokenIds.Streaming"/>.</summary>
+internal enum TokenText
+{
+    Redecode,
+    Bytes,
+    Characters,
 }
