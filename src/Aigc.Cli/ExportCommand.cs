@@ -17,7 +17,8 @@ internal static class ExportCommand
             and the Aigc.MLNet.Onnx package, none of which needs libtorch. A VAE writes decoder.onnx and
             encoder.onnx; a GAN, generator.onnx; a diffusion model, denoiser.onnx (its noise schedule in the
             metadata); an image classifier, classifier.onnx; a GPT, model.onnx with past key/values and the
-            genai_config.json that ONNX Runtime GenAI reads. 'aigc generate DIR' samples images from the folder.
+            genai_config.json that ONNX Runtime GenAI reads; an LSTM, model.onnx with its state as inputs and
+            outputs. Language models add their tokenizer files. 'aigc generate DIR' samples images from the folder.
             Examples:
               aigc export vae.aigc --out vae-onnx
               aigc generate vae-onnx --count 16 --out samples

@@ -90,6 +90,7 @@ internal static class GenerateCommand
         foreach (var option in new Option[] { CommonOptions.Device, CommonOptions.Threads })
             if (CommonOptions.Given(r, option))
                 throw new CliException($"{option.Name} applies to model files; an exported folder runs on ONNX Runtime's CPU provider.");
+        if (ExportedModel.Family(directory) == "causal-lm") return OnnxText(r, directory, count, seed);
         using var folder = OnnxFolder.Open(directory);
         RejectInapplicable(r, folder.Family);
         var labels = LabelsFor(r, folder.Family, count, folder.NumClasses);
@@ -198,6 +199,78 @@ internal static class GenerateCommand
         if (r.GetValue(Stop) is { Length: > 0 } stops) g = g with { StopSequences = stops };
         g.Validate();
         return g;
+    }
+
+    // A GPT's export generates on ONNX Runtime GenAI, with the settings GenAI's search has.
+    private static int OnnxText(ParseResult r, string directory, int count, int seed)
+    {
+        RejectInapplicable(r, "causal-lm");
+        foreach (var option in new Option[] { MinP, FrequencyPenalty, PresencePenalty, IgnoreEndOfText, NoKvCache, EarlyStopping })
+            if (CommonOptions.Given(r, option))
+                throw new CliException($"{option.Name} applies to model files: ONNX Runtime GenAI, which runs exported language models, has no such setting.");
+        if (!File.Exists(Path.Combine(directory, "genai_config.json")))
+            throw new CliException($"{directory} holds an LSTM export, which 'aigc generate' does not run (ONNX Runtime GenAI has no LSTM); use the model file.");
+        using var lm = OnnxLanguageModel.Load(directory);
+        var o = lm.DefaultGeneration;
+        if (r.GetValue(MaxTokens) is { } max) o = o with { MaxNewTokens = max };
+        if (r.GetValue(Temperature) is { } t) o = t > 0 ? o with { Temperature = t, DoSample = true } : o with { DoSample = false };
+        if (r.GetValue(TopK) is { } k) o = o with { TopK = k };
+        if (r.GetValue(TopP) is { } p) o = o with { TopP = p };
+        if (r.GetValue(RepetitionPenalty) is { } rp) o = o with { RepetitionPenalty = rp };
+        if (r.GetValue(NoRepeatNGram) is { } n) o = o with { NoRepeatNGramSize = n };
+        if (r.GetValue(Beams) is { } b)
+        {
+            if (b > 1 && (CommonOptions.Given(r, Temperature) || CommonOptions.Given(r, TopK) || CommonOptions.Given(r, TopP)))
+                throw new CliException("--beams searches for the most likely text and does not sample: leave out --temperature, --top-k and --top-p, or drop --beams.");
+            o = o with { NumBeams = b, DoSample = b > 1 ? false : o.DoSample };
+        }
+        if (r.GetValue(LengthPenalty) is { } lp) o = o with { LengthPenalty = lp };
+        if (r.GetValue(Stop) is { Length: > 0 } stops) o = o with { StopSequences = stops };
+        o.Validate();
+        string prompt = r.GetValue(Prompt)!;
+        try
+        {
+            lm.Encode(prompt);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliException($"--prompt: {e.Message.Split(" (Parameter")[0]}");
+        }
+        for (int i = 0; i < count; i++)
+        {
+            if (count > 1) Console.WriteLine($"── completion {i + 1} of {count} ──");
+            Console.Write(prompt);
+            OnnxGenerationResult result;
+            var run = o with { Seed = seed + i };
+            if (r.GetValue(NoStream))
+            {
+                result = lm.Generate(prompt, run);
+                Console.Write(result.Text);
+            }
+            else
+            {
+                result = null!;
+                var stream = lm.GenerateStreamingAsync(prompt, run).GetAsyncEnumerator();
+                try
+                {
+                    while (stream.MoveNextAsync().AsTask().GetAwaiter().GetResult())
+                    {
+                        Console.Write(stream.Current.Text);
+                        if (stream.Current.Result is { } final) result = final;
+                    }
+                }
+                finally
+                {
+                    stream.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                }
+            }
+            Console.WriteLine();
+            // The exported graph stops at its context, where the libtorch generator would slide on: say so.
+            bool contextFull = result.FinishReason == OnnxFinishReason.Length && result.Tokens.Count < run.MaxNewTokens;
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"[{result.Tokens.Count} tokens, finish: {result.FinishReason}{(contextFull ? $", the {lm.ContextLength}-token context is full" : "")}{(result.PromptTruncated ? ", prompt truncated to the context" : "")}]"));
+        }
+        return 0;
     }
 
     private static int Text(ParseResult r, CausalLMTransformer lm, int count, int seed)

@@ -28,6 +28,7 @@ internal sealed class OnnxFolder : IDisposable
         "vae" => new("vae", OnnxVae.Load(directory), null, null),
         "gan" => new("gan", null, OnnxGan.Load(directory), null),
         "diffusion" => new("diffusion", null, null, OnnxDiffusion.Load(directory)),
+        "causal-lm" => throw new CliException($"{directory} holds a language model; 'aigc generate' writes text from it with --prompt."),
         "image-classifier" => throw new CliException($"{directory} holds an image classifier, which does not generate: 'aigc generate' takes an exported VAE, GAN or diffusion model."),
         _ => throw new CliException($"{directory} is a folder without an exported model: 'aigc generate' takes a model file, or a folder written by 'aigc export'."),
     };

@@ -4,7 +4,7 @@ namespace Aigc.MLNet.Onnx;
 public static class ExportedModel
 {
     /// <summary>The family of the model exported to <paramref name="directory"/> — "vae", "gan",
-    /// "diffusion" or "image-classifier", as in <c>.aigc</c> model files — from the files it holds;
+    /// "diffusion", "image-classifier" or "causal-lm", as in <c>.aigc</c> model files — from the files it holds;
     /// null when it holds none of them. The files themselves are checked when opened.</summary>
     public static string? Family(string directory)
     {
@@ -14,6 +14,7 @@ public static class ExportedModel
         if (Has(OnnxContract.Files.GanGenerator)) return "gan";
         if (Has(OnnxContract.Files.Denoiser)) return "diffusion";
         if (Has(OnnxContract.Files.Classifier)) return "image-classifier";
+        if (Has(OnnxContract.LanguageModel.File) && Has(OnnxContract.LanguageModel.TokenizerManifest)) return "causal-lm";
         return null;
     }
 }

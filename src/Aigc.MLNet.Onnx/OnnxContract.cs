@@ -76,6 +76,8 @@ internal static class OnnxContract
         public const string Logits = "logits";
         public const string PresentKey = "present.{0}.key";
         public const string PresentValue = "present.{0}.value";
+        /// <summary>The LSTM's state, in and out, (layers, batch, hidden).</summary>
+        public const string Hidden = "hidden", Cell = "cell", HiddenOut = "hidden_out", CellOut = "cell_out";
     }
 
     /// <summary>Values of <see cref="Keys.PixelRange"/>.</summary>

@@ -73,3 +73,6 @@ public enum OnnxFinishReason
 /// <param name="FinishReason">Why it ended.</param>
 /// <param name="PromptTruncated">True when the prompt was cut to its last tokens to fit the context.</param>
 public sealed record OnnxGenerationResult(string Text, IReadOnlyList<long> Tokens, int PromptTokens, OnnxFinishReason FinishReason, bool PromptTruncated);
+
+/// <summary>A piece of streamed text; the last update of a completion also carries its <paramref name="Result"/>.</summary>
+public sealed record OnnxGenerationUpdate(string Text, OnnxGenerationResult? Result = null);

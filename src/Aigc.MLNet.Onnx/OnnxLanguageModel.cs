@@ -96,14 +96,24 @@ public sealed class OnnxLanguageModel : IDisposable
     }
 
     /// <summary>Completes <paramref name="prompt"/>, yielding text as it is decoded (whole characters,
-    /// never the start of a possible stop sequence); the pieces join to <see cref="Generate"/>'s text.</summary>
-    public async IAsyncEnumerable<string> GenerateStreamingAsync(string prompt, OnnxGenerationOptions? options = null,
+    /// never the start of a possible stop sequence); the last update carries the result. The pieces
+    /// join to <see cref="Generate"/>'s text.</summary>
+    public async IAsyncEnumerable<OnnxGenerationUpdate> GenerateStreamingAsync(string prompt, OnnxGenerationOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using var steps = Run(prompt, options, cancellationToken).GetEnumerator();
         // GenAI's steps are synchronous: each runs on the thread pool so the caller's thread stays free.
         while (await Task.Run(steps.MoveNext, cancellationToken).ConfigureAwait(false))
-            if (steps.Current.Piece.Length > 0) yield return steps.Current.Piece;
+            if (steps.Current.Piece.Length > 0 || steps.Current.Final is not null)
+                yield return new OnnxGenerationUpdate(steps.Current.Piece, steps.Current.Final);
+    }
+
+    /// <summary>The text of <see cref="GenerateStreamingAsync"/> alone.</summary>
+    public async IAsyncEnumerable<string> GenerateTextStreamAsync(string prompt, OnnxGenerationOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var update in GenerateStreamingAsync(prompt, options, cancellationToken).ConfigureAwait(false))
+            if (update.Text.Length > 0) yield return update.Text;
     }
 
     internal IEnumerable<(string Piece, OnnxGenerationResult? Final)> Run(string prompt, OnnxGenerationOptions? options, CancellationToken cancellationToken)

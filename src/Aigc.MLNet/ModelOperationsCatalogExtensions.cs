@@ -136,8 +136,11 @@ public static class ModelOperationsCatalogExtensions
     /// <summary>Writes the inference graphs of a trained model as ONNX files (opset 17) into
     /// <paramref name="directory"/>, for ONNX Runtime, ML.NET's <c>ApplyOnnxModel</c> and the slim
     /// Aigc.MLNet.Onnx package, none of which needs libtorch. A VAE writes decoder.onnx and
-    /// encoder.onnx, a GAN generator.onnx, an image classifier classifier.onnx. A fitted pipeline
-    /// exports the one generative model it holds. Each file is written atomically.</summary>
+    /// encoder.onnx; a GAN generator.onnx; a diffusion model denoiser.onnx (its noise schedule in the
+    /// metadata); an image classifier classifier.onnx; a GPT model.onnx with past key/values and
+    /// genai_config.json for ONNX Runtime GenAI; an LSTM model.onnx with its state as inputs and
+    /// outputs (language models add their tokenizer files). A fitted pipeline exports the one
+    /// generative model it holds. Each file is written atomically.</summary>
     /// <returns>The paths written.</returns>
     /// <exception cref="ArgumentException">The model has no ONNX export.</exception>
     public static IReadOnlyList<string> ExportToOnnx(this ModelOperationsCatalog catalog, ITransformer model, string directory)

@@ -43,19 +43,36 @@ public class ExportCommandTests : IDisposable
     }
 
     [Fact]
+    public void LanguageModelExport_GeneratesTheModelFilesGreedyText()
+    {
+        File.WriteAllText(P("corpus.txt"), string.Concat(Enumerable.Repeat("the quick brown fox jumps over the lazy dog. ", 60)));
+        var train = Run("train", "lm", "--data", P("corpus.txt"), "--preset", "nano", "--steps", "30", "--out", P("lm.aigc"), "--device", "cpu");
+        Assert.True(train.Code == 0, train.Err);
+        Assert.Equal(0, Run("export", P("lm.aigc"), "--out", P("lm-onnx")).Code);
+        string[] greedy = ["--prompt", "the", "--max-tokens", "20", "--temperature", "0"];
+        var fromFile = Run(["generate", P("lm.aigc"), .. greedy, "--device", "cpu"]);
+        var fromOnnx = Run(["generate", P("lm-onnx"), .. greedy]);
+        Assert.True(fromOnnx.Code == 0, fromOnnx.Err);
+        Assert.Equal(fromFile.Out, fromOnnx.Out);
+        Assert.Contains("[20 tokens, finish: Length]", fromOnnx.Err);
+        var beyond = Run("generate", P("lm-onnx"), "--prompt", "the", "--max-tokens", "100", "--temperature", "0", "--no-stream");
+        Assert.Contains("the 32-token context is full", beyond.Err);
+        var minP = Run("generate", P("lm-onnx"), "--prompt", "the", "--min-p", "0.1");
+        Assert.Equal(1, minP.Code);
+        Assert.Contains("--min-p applies to model files", minP.Err);
+    }
+
+    [Fact]
     public void ExportAndOnnxGenerate_Errors_AreOneLine()
     {
         Train("gan", "--conditional");
         Assert.Equal(0, Run("export", P("gan.aigc"), "--out", P("gan-onnx")).Code);
-        File.WriteAllText(P("corpus.txt"), string.Concat(Enumerable.Repeat("a tiny corpus of words. ", 40)));
-        Assert.Equal(0, Run("train", "lm", "--data", P("corpus.txt"), "--arch", "lstm", "--preset", "nano", "--steps", "2", "--out", P("lm.aigc"), "--device", "cpu").Code);
         Directory.CreateDirectory(P("empty"));
         Directory.CreateDirectory(P("broken"));
         File.WriteAllBytes(P("broken/generator.onnx"), File.ReadAllBytes(P("gan-onnx/generator.onnx"))[..300]);
 
         (string[] Args, string Expected)[] cases =
         [
-            (["export", P("lm.aigc"), "--out", P("lm-onnx")], "Only GPT language models export to ONNX so far; an LSTM does not"),
             (["export", P("missing.aigc")], "Model file not found"),
             (["generate", P("gan-onnx"), "--device", "cpu"], "--device applies to model files; an exported folder runs on ONNX Runtime's CPU provider"),
             (["generate", P("gan-onnx"), "--prompt", "hi"], "--prompt applies to causal-lm models, not to a gan model"),
@@ -70,6 +87,5 @@ public class ExportCommandTests : IDisposable
             Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             Assert.Contains(expected, err);
         }
-        Assert.False(Directory.Exists(P("lm-onnx")));
     }
 }

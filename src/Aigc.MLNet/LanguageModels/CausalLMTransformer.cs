@@ -174,24 +174,27 @@ public sealed class CausalLMTransformer : BatchedTransformer, Onnx.IOnnxExportab
         return new CausalLMTransformer(context, model, tokenizer, ids, options, package.Manifest.Training);
     }
 
-    /// <summary>A GPT exports model.onnx and genai_config.json for ONNX Runtime GenAI, plus the
-    /// tokenizer files of the model file (so the vocabulary travels with the graph).</summary>
+    /// <summary>A GPT exports model.onnx and genai_config.json for ONNX Runtime GenAI, an LSTM
+    /// model.onnx with its state as inputs and outputs; both add the tokenizer files of the model
+    /// file (so the vocabulary travels with the graph).</summary>
     IReadOnlyList<string> Onnx.IOnnxExportable.ExportOnnx(string directory)
     {
-        ((Onnx.IOnnxExportable)this).EnsureExportable();
-        var gpt = (GptModel)Model;
+        var gpt = Model as GptModel;
         var meta = new Dictionary<string, string>
         {
             [Onnx.OnnxContract.Keys.Format] = Onnx.OnnxContract.FormatVersion,
             [Onnx.OnnxContract.Keys.Family] = FamilyName,
-            [Onnx.OnnxContract.Keys.Graph] = "decoder",
+            [Onnx.OnnxContract.Keys.Graph] = gpt is null ? "lstm" : "decoder",
         };
         var contents = GetContents();
         meta[Onnx.OnnxContract.Keys.Tokenizer] = contents.Options["tokenizer"]!.GetValue<string>();
         var paths = new List<string>
         {
-            Onnx.OnnxExport.Save(gpt.ExportDecoder(endOfTextLogit: TokenIds.EndOfTextId is null), directory, Onnx.OnnxContract.LanguageModel.File,
-                "GPT decoder with past key/values, in ONNX Runtime GenAI's \"decoder\" layout.", meta),
+            gpt is not null
+                ? Onnx.OnnxExport.Save(gpt.ExportDecoder(endOfTextLogit: TokenIds.EndOfTextId is null), directory, Onnx.OnnxContract.LanguageModel.File,
+                    "GPT decoder with past key/values, in ONNX Runtime GenAI's \"decoder\" layout.", meta)
+                : Onnx.OnnxExport.Save(((LstmLanguageModel)Model).ExportGraph(), directory, Onnx.OnnxContract.LanguageModel.File,
+                    "LSTM language model with its hidden and cell state as inputs and outputs.", meta),
         };
         void Write(string name, string text)
         {
@@ -201,19 +204,14 @@ public sealed class CausalLMTransformer : BatchedTransformer, Onnx.IOnnxExportab
             File.Move(temp, path, overwrite: true);
             paths.Add(path);
         }
-        Write(Onnx.OnnxContract.LanguageModel.GenAIConfig, Onnx.GenAIConfig.Create(gpt.Options, gpt.VocabularySize, TokenIds.EndOfTextId, Options.Generation));
+        if (gpt is not null)
+            Write(Onnx.OnnxContract.LanguageModel.GenAIConfig, Onnx.GenAIConfig.Create(gpt.Options, gpt.VocabularySize, TokenIds.EndOfTextId, Options.Generation));
         var tokenizer = new System.Text.Json.Nodes.JsonObject { ["kind"] = contents.Options["tokenizer"]!.GetValue<string>() };
         if (contents.Options["tiktokenModel"] is { } tiktoken) tokenizer["tiktokenModel"] = tiktoken.GetValue<string>();
         Write(Onnx.OnnxContract.LanguageModel.TokenizerManifest, tokenizer.ToJsonString());
         foreach (var (name, bytes) in contents.Files ?? new Dictionary<string, byte[]>())
             Write(name == CharVocabularyFile ? Onnx.OnnxContract.LanguageModel.CharVocabulary : name, Encoding.UTF8.GetString(bytes));
         return paths;
-    }
-
-    void Onnx.IOnnxExportable.EnsureExportable()
-    {
-        if (Model is not GptModel)
-            throw new NotSupportedException("Only GPT language models export to ONNX so far; an LSTM does not.");
     }
 
     private static string FileText(ModelPackage package, string name) =>

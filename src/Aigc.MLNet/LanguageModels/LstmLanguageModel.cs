@@ -1,5 +1,7 @@
 using Aigc.Torch;
 using Aigc.Torch.Nn;
+using Aigc.Torch.Onnx;
+using LmNames = Aigc.MLNet.Onnx.OnnxContract.LanguageModel;
 
 namespace Aigc.MLNet.LanguageModels;
 
@@ -104,6 +106,27 @@ internal sealed class LstmLanguageModel : LanguageModule
         var (output, (h, c)) = Run(tokens.View(-1, 1), (s.Hidden, s.Cell));
         s.Advance(h, c);
         return decoder.Forward(output.Squeeze(1)).MoveToOuterScope();
+    }
+
+    /// <summary>The model as an ONNX graph with its state as inputs and outputs: <c>input_ids</c>
+    /// (batch, sequence) and <c>hidden</c>, <c>cell</c> (layers, batch, hidden; zeros to start) give
+    /// <c>logits</c> (batch, sequence, vocabulary) and <c>hidden_out</c>, <c>cell_out</c>, which
+    /// continue the sequence when fed back.</summary>
+    internal OnnxGraph ExportGraph()
+    {
+        var g = new OnnxGraph("lstm_language_model");
+        long layers = Options.Layers, size = Options.HiddenSize;
+        var ids = g.Input(LmNames.InputIds, OnnxElementType.Int64, ["batch", "sequence"], "Token ids (batch, sequence); rows are not padded: run rows of different lengths separately.");
+        var hidden = g.Input(LmNames.Hidden, OnnxElementType.Float, [layers, "batch", size], "Hidden state per layer (layers, batch, hidden): zeros at the start, then hidden_out.");
+        var cell = g.Input(LmNames.Cell, OnnxElementType.Float, [layers, "batch", size], "Cell state per layer (layers, batch, hidden): zeros at the start, then cell_out.");
+        var timeFirst = OnnxAttribute.Ints("perm", 1, 0, 2);
+        var x = g.Op("Transpose", [g.Embedding(ids, encoder, nameof(encoder))], timeFirst);                         // (T, B, E)
+        var (y, nextHidden, nextCell) = rnn.ExportOnnx(g, x, hidden, cell, nameof(rnn));
+        var logits = g.LinearLastDim(g.Op("Transpose", [y], timeFirst), decoder, nameof(decoder));                  // (B, T, V)
+        g.Output(logits, LmNames.Logits, OnnxElementType.Float, ["batch", "sequence", VocabularySize], "Next-token logits at each position (batch, sequence, vocabulary).");
+        g.Output(nextHidden, LmNames.HiddenOut, OnnxElementType.Float, [layers, "batch", size], "Hidden state after the last position.");
+        g.Output(nextCell, LmNames.CellOut, OnnxElementType.Float, [layers, "batch", size], "Cell state after the last position.");
+        return g;
     }
 
     private sealed class LstmState : DecodingState

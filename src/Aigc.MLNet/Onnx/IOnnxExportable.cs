@@ -6,8 +6,4 @@ internal interface IOnnxExportable
     /// <summary>Writes the model's <c>.onnx</c> files into <paramref name="directory"/> (which exists)
     /// and returns their paths.</summary>
     IReadOnlyList<string> ExportOnnx(string directory);
-
-    /// <summary>Throws <see cref="NotSupportedException"/> when this model cannot export, before
-    /// anything is written.</summary>
-    void EnsureExportable() { }
 }

@@ -16,7 +16,6 @@ internal static class OnnxExport
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(directory);
         var exportable = Find(model);
-        exportable.EnsureExportable();
         Directory.CreateDirectory(directory);
         using var noGrad = Engine.NoGrad();
         return exportable.ExportOnnx(directory);
@@ -34,7 +33,7 @@ internal static class OnnxExport
             if (stages.Count > 1)
                 throw new ArgumentException($"The pipeline holds {stages.Count} exportable models ({string.Join(", ", stages.Select(s => s.GetType().Name))}); export each one on its own.", nameof(model));
         }
-        throw new ArgumentException($"{model.GetType().Name} cannot be exported to ONNX: pass a trained VAE, GAN, diffusion model, image classifier or GPT, or a pipeline holding one.", nameof(model));
+        throw new ArgumentException($"{model.GetType().Name} cannot be exported to ONNX: pass a trained VAE, GAN, diffusion model, image classifier or language model, or a pipeline holding one.", nameof(model));
     }
 
     /// <summary>The metadata of an image family's graph.</summary>

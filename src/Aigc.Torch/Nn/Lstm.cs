@@ -1,4 +1,5 @@
 using System.Globalization;
+using Aigc.Torch.Onnx;
 
 namespace Aigc.Torch.Nn;
 
@@ -69,5 +70,35 @@ public sealed class Lstm : Module
             throw new ArgumentException($"Expected input (B, T, {InputSize}), got [{string.Join(", ", s)}].", nameof(input));
         var (o, h, c) = F.Lstm(input, _parameters, Layers, state?.Hidden, state?.Cell, Dropout, Training);
         return (o, (h, c));
+    }
+
+    /// <summary>The layers as ONNX LSTM nodes (one per layer). ONNX orders the gates input, output,
+    /// forget, cell where PyTorch has input, forget, cell, output, so the weight blocks are reordered.</summary>
+    /// <param name="g">The graph.</param>
+    /// <param name="input">(T, B, in), time first.</param>
+    /// <param name="hidden">(layers, B, H) starting hidden state.</param>
+    /// <param name="cell">(layers, B, H) starting cell state.</param>
+    /// <param name="prefix">The module's state-dict key.</param>
+    /// <returns>The outputs (T, B, H) and the final states (layers, B, H).</returns>
+    public (string Output, string Hidden, string Cell) ExportOnnx(OnnxGraph g, string input, string hidden, string cell, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(g);
+        var (hs, cs) = (new List<string>(), new List<string>());
+        var x = input;
+        using var scope = DisposeScope.Enter();
+        for (int k = 0; k < Layers; k++)
+        {
+            Tensor Reorder(Tensor t) { var q = t.Detach().Chunk(4, 0); return Tensor.Cat([q[0], q[3], q[1], q[2]], 0); }
+            var w = g.Initializer($"{prefix}.W_l{k}", Reorder(_parameters[4 * k]).Unsqueeze(0));                  // (1, 4H, in)
+            var r = g.Initializer($"{prefix}.R_l{k}", Reorder(_parameters[4 * k + 1]).Unsqueeze(0));              // (1, 4H, H)
+            var b = g.Initializer($"{prefix}.B_l{k}", Tensor.Cat([Reorder(_parameters[4 * k + 2]), Reorder(_parameters[4 * k + 3])], 0).Unsqueeze(0)); // (1, 8H)
+            string Layer(string state) => g.Op("Slice", [state, g.Ints(k), g.Ints(k + 1), g.Ints(0)]);            // (1, B, H)
+            var outs = g.Op("LSTM", [x, w, r, b, "", Layer(hidden), Layer(cell)], 3, OnnxAttribute.Int("hidden_size", HiddenSize));
+            x = g.Op("Squeeze", [outs[0], g.Ints(1)]);                                                              // (T, B, H)
+            hs.Add(outs[1]);
+            cs.Add(outs[2]);
+        }
+        var axis = OnnxAttribute.Int("axis", 0);
+        return (x, hs.Count == 1 ? hs[0] : g.Op("Concat", hs, axis), cs.Count == 1 ? cs[0] : g.Op("Concat", cs, axis));
     }
 }

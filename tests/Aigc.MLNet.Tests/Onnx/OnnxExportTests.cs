@@ -184,10 +184,14 @@ public class OnnxExportTests : IDisposable
             LabelColumn = "Label", MaxSteps = 2, UNet = UNetOptions.Nano with { ChannelMultipliers = [1, 2, 2], MidAttention = true },
         }).Fit(minusOne);
         var text = TestData.View([("Text", Microsoft.ML.Data.TextDataViewType.Instance, new[] { string.Concat(Enumerable.Repeat("a small corpus. ", 30)) })]);
-        using var gpt = ctx.Generative().Trainers.CausalLM(Aigc.MLNet.LanguageModels.CausalLMOptions.Nano with { MaxSteps = 2, WarmupSteps = 0 }).Fit(text);
-        var files = new[] { Export(mlp, "mlp"), Export(conv, "conv"), Export(gan, "gan"), Export(classifier, "classifier"), Export(diffusion, "diffusion"), Export(gpt, "gpt") }
-            .SelectMany(Directory.GetFiles).Where(f => f.EndsWith(".onnx", StringComparison.Ordinal)).ToList();
-        Assert.Equal(8, files.Count);
+        var lmOptions = Aigc.MLNet.LanguageModels.CausalLMOptions.Nano with { MaxSteps = 2, WarmupSteps = 0 };
+        using var gpt = ctx.Generative().Trainers.CausalLM(lmOptions).Fit(text);
+        using var lstm = ctx.Generative().Trainers.CausalLM(lmOptions with { Architecture = Aigc.MLNet.LanguageModels.LanguageModelArchitecture.Lstm }).Fit(text);
+        var files = new[]
+        {
+            Export(mlp, "mlp"), Export(conv, "conv"), Export(gan, "gan"), Export(classifier, "classifier"), Export(diffusion, "diffusion"), Export(gpt, "gpt"), Export(lstm, "lstm"),
+        }.SelectMany(Directory.GetFiles).Where(f => f.EndsWith(".onnx", StringComparison.Ordinal)).ToList();
+        Assert.Equal(9, files.Count);
 
         var (code, output) = OnnxChecker.Run(files);
         Assert.True(code == 0, output);
@@ -196,6 +200,7 @@ public class OnnxExportTests : IDisposable
         Assert.Contains("in latent[batchx16], label[batch]", output);   // the conditional GAN
         Assert.Contains("in noisy_image[batchx1x28x28], timestep[batch], label[batch]; out prediction[batchx1x28x28]", output);
         Assert.Contains("past_key_values.1.value[batchx2xpast_sequencex16]; out logits[batchxsequencex", output);
+        Assert.Contains("hidden_out[", output);
     }
 }
 

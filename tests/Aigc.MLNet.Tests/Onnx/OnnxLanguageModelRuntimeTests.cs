@@ -65,7 +65,7 @@ public sealed class OnnxLanguageModelRuntimeTests : IClassFixture<OnnxLanguageMo
         Assert.Equal(expected.Text, actual.Text);
         Assert.Equal(OnnxFinishReason.Length, actual.FinishReason);
         var pieces = new List<string>();
-        await foreach (var piece in onnx.GenerateStreamingAsync("the quick", OnnxGreedy)) pieces.Add(piece);
+        await foreach (var piece in onnx.GenerateTextStreamAsync("the quick", OnnxGreedy)) pieces.Add(piece);
         Assert.True(pieces.Count > 1);
         Assert.Equal(expected.Text, string.Concat(pieces));
 

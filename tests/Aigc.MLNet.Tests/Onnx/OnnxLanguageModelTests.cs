@@ -128,3 +128,51 @@ public sealed class OnnxLanguageModelTests : IClassFixture<OnnxLanguageModelTest
         Assert.Equal(expected.Text, _gpt.Model.TokenIds.Decode(generated));
     }
 }
+
+/// <summary>The LSTM exported with its state as inputs and outputs matches libtorch over a prompt and
+/// on a step continued from the returned state.</summary>
+public sealed class OnnxLstmTests
+{
+    [Fact]
+    public void Logits_AndState_MatchLibtorch()
+    {
+        var ctx = Cpu.Context(19);
+        var data = TestData.View([("Text", TextDataViewType.Instance, new[] { string.Concat(Enumerable.Repeat("the quick brown fox jumps over the lazy dog. ", 20)) })]);
+        var options = CausalLMOptions.Nano with
+        {
+            Architecture = LanguageModelArchitecture.Lstm, Lstm = new LstmOptions { EmbeddingDim = 16, HiddenSize = 24, Layers = 2 }, MaxSteps = 20, WarmupSteps = 0,
+        };
+        using var lm = ctx.Generative().Trainers.CausalLM(options).Fit(data);
+        var folder = Directory.CreateTempSubdirectory("aigc-onnx-lstm-").FullName;
+        try
+        {
+            ctx.Model.ExportToOnnx(lm, folder);
+            Assert.Equal(["aigc-tokenizer.json", "char-vocabulary.json", "model.onnx"], Directory.GetFiles(folder).Select(Path.GetFileName).Order());
+            long[] prompt = lm.TokenIds.Encode("the quick");
+            int t = prompt.Length, v = lm.Model.VocabularySize;
+            using var session = new InferenceSession(Path.Combine(folder, "model.onnx"));
+            NamedOnnxValue State(string name, float[] values) => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>(values, [2, 1, 24]));
+            using var first = session.Run([NamedOnnxValue.CreateFromTensor("input_ids", new DenseTensor<long>(prompt, [1, t])), State("hidden", new float[48]), State("cell", new float[48])]);
+
+            using var noGrad = Engine.NoGrad();
+            using var scope = DisposeScope.Enter();
+            OnnxExportTests.AssertClose(lm.Model.Forward(Tensor.FromArray(prompt, 1, t)).ToArray<float>(), first.First(r => r.Name == "logits").AsTensor<float>().ToArray(), "prompt logits");
+            var (_, state) = lm.Model.Prefill(Tensor.FromArray(prompt, 1, t), null);
+            using (state)
+            {
+                using var second = session.Run(
+                [
+                    NamedOnnxValue.CreateFromTensor("input_ids", new DenseTensor<long>(new long[] { 7 }, [1, 1])),
+                    State("hidden", first.First(r => r.Name == "hidden_out").AsTensor<float>().ToArray()),
+                    State("cell", first.First(r => r.Name == "cell_out").AsTensor<float>().ToArray()),
+                ]);
+                OnnxExportTests.AssertClose(lm.Model.Decode(Tensor.FromArray(new long[] { 7 }), state).ToArray<float>(),
+                    second.First(r => r.Name == "logits").AsTensor<float>().ToArray()[..v], "step logits");
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}
