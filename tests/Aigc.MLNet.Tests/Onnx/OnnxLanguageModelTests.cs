@@ -51,7 +51,7 @@ public sealed class OnnxLanguageModelTests : IClassFixture<OnnxLanguageModelTest
     [Fact]
     public void Export_WritesTheGraphConfigAndVocabulary()
     {
-        Assert.Equal(["char-vocabulary.json", "genai_config.json", "model.onnx"], Directory.GetFiles(_gpt.Folder).Select(Path.GetFileName).Order());
+        Assert.Equal(["aigc-tokenizer.json", "char-vocabulary.json", "genai_config.json", "model.onnx"], Directory.GetFiles(_gpt.Folder).Select(Path.GetFileName).Order());
         var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(_gpt.Folder, "genai_config.json"))).RootElement;
         Assert.Equal("decoder", config.GetProperty("model").GetProperty("type").GetString());
         Assert.Equal(2, config.GetProperty("model").GetProperty("decoder").GetProperty("num_hidden_layers").GetInt32());
