@@ -211,6 +211,13 @@ public sealed class CausalLMTransformer : BatchedTransformer, Onnx.IOnnxExportab
         Write(Onnx.OnnxContract.LanguageModel.TokenizerManifest, tokenizer.ToJsonString());
         foreach (var (name, bytes) in contents.Files ?? new Dictionary<string, byte[]>())
             Write(name == CharVocabularyFile ? Onnx.OnnxContract.LanguageModel.CharVocabulary : name, Encoding.UTF8.GetString(bytes));
+        // A byte-level BPE also in the Hugging Face format, which GenAI's own Tokenizer reads.
+        if (gpt is not null && contents.Files is { } files && files.TryGetValue(EncoderFile, out var encoder))
+        {
+            var (hf, hfConfig) = Onnx.HuggingFaceTokenizerFiles.Create(Encoding.UTF8.GetString(encoder), Encoding.UTF8.GetString(files[MergesFile]), gpt.Options.ContextLength);
+            Write(Onnx.HuggingFaceTokenizerFiles.Tokenizer, hf);
+            Write(Onnx.HuggingFaceTokenizerFiles.Config, hfConfig);
+        }
         return paths;
     }
 

@@ -95,6 +95,18 @@ public sealed class OnnxLanguageModelRuntimeTests : IClassFixture<OnnxLanguageMo
     }
 
     [Fact]
+    public void ByteLevelExport_CarriesATokenizerGenAIReads_WithOurIds()
+    {
+        using var model = new Microsoft.ML.OnnxRuntimeGenAI.Model(_models.BpeFolder);
+        using var tokenizer = new Microsoft.ML.OnnxRuntimeGenAI.Tokenizer(model);
+        var text = File.ReadAllText("/usr/share/games/fortunes/computers")[..3000] + " naïve café 🙂\r\n\t  x";
+        using var sequences = tokenizer.Encode(text);
+        var ids = sequences[0].ToArray();
+        Assert.Equal(_models.Bpe.TokenIds.Encode(text).Select(id => (int)id), ids);
+        Assert.Equal(text, tokenizer.Decode(ids));
+    }
+
+    [Fact]
     public void Cancellation_AndBadInput_AreClear()
     {
         using var onnx = OnnxLanguageModel.Load(_models.CharFolder);
