@@ -1,11 +1,17 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
+// Also compiled into Aigc.MLNet.Onnx (internal there: AIGC_ONNX; callers catch ArgumentException).
 namespace Aigc.MLNet.Data;
 
 /// <summary>A column an estimator or transformer needs is missing or has the wrong type.
 /// Thrown by <c>GetOutputSchema</c> and <c>Fit</c> before any work starts.</summary>
-public sealed class SchemaMismatchException : ArgumentException
+#if AIGC_ONNX
+internal
+#else
+public
+#endif
+sealed class SchemaMismatchException : ArgumentException
 {
     /// <summary>Creates the exception for a column of <paramref name="schema"/>.</summary>
     public SchemaMismatchException(string column, string expected, DataViewType? actual, DataViewSchema schema)

@@ -2,8 +2,9 @@ using System.Reflection;
 using Aigc.MLNet.Data;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Aigc.Torch;
 
+// Also compiled into Aigc.MLNet.Onnx (its ML.NET transformers batch rows the same way); the tensor
+// helpers are in RowBatch.Tensors.cs.
 namespace Aigc.MLNet.Pipeline;
 
 /// <summary>
@@ -11,7 +12,7 @@ namespace Aigc.MLNet.Pipeline;
 /// call. Values are copied as they are read (never aliasing a reused VBuffer), so every buffered row
 /// stays valid while the batch is served.
 /// </summary>
-internal sealed class RowBatch
+internal sealed partial class RowBatch
 {
     private static readonly MethodInfo MakeBufferMethod = typeof(RowBatch).GetMethod(nameof(MakeBuffer), BindingFlags.NonPublic | BindingFlags.Static)!;
     private readonly Dictionary<int, ColumnBuffer> _buffers;
@@ -54,36 +55,6 @@ internal sealed class RowBatch
 
     /// <summary>The row id of a slot.</summary>
     public DataViewRowId Id(int slot) => _ids[slot];
-
-    /// <summary>A fixed-size Single vector column as a (rows, dims...) tensor on <paramref name="device"/>;
-    /// a Byte column (pixels) is scaled to <paramref name="byteScale"/>.</summary>
-    public Tensor Floats(string column, Device device, Transforms.PixelScale byteScale = Transforms.PixelScale.ZeroToOne)
-    {
-        var col = _schema[column];
-        var type = (VectorDataViewType)col.Type;
-        var flat = new float[Count * type.Size];
-        if (_buffers[col.Index].Values is VBuffer<byte>[] bytes)
-        {
-            var pixels = new byte[type.Size];
-            var (factor, offset) = byteScale == Transforms.PixelScale.ZeroToOne ? (1 / 255f, 0f) : (1 / 127.5f, -1f);
-            for (int i = 0; i < Count; i++)
-            {
-                Vector<byte>(column, i, pixels);
-                for (int k = 0; k < pixels.Length; k++) flat[i * type.Size + k] = pixels[k] * factor + offset;
-            }
-        }
-        else
-        {
-            var values = (VBuffer<float>[])_buffers[col.Index].Values;
-            for (int i = 0; i < Count; i++)
-            {
-                if (values[i].Length != type.Size)
-                    throw new InvalidDataException($"Column '{column}' should hold {type.Size} values per row ({type}); a row has {values[i].Length}.");
-                ValueCopy.ToDense(values[i], flat.AsSpan(i * type.Size, type.Size));
-            }
-        }
-        return Tensor.FromArray(flat, [Count, .. type.Dimensions.Select(d => (long)d)]).To(device);
-    }
 
     /// <summary>Copies the dense values of a vector column's row <paramref name="slot"/> into <paramref name="destination"/>.</summary>
     public void Vector<T>(string column, int slot, Span<T> destination)
@@ -140,13 +111,11 @@ internal sealed class RowBatch
     public static VBuffer<int>[] TokenRows(IEnumerable<IReadOnlyList<long>> rows) =>
         rows.Select(r => new VBuffer<int>(r.Count, r.Select(id => checked((int)id)).ToArray())).ToArray();
 
-    /// <summary>Per-row Single vectors from a (rows, ...) tensor, as an output column.</summary>
-    public static VBuffer<float>[] VectorRows(Tensor t)
+    /// <summary>Per-row Single vectors from row-major values, <paramref name="size"/> per row, as an output column.</summary>
+    public static VBuffer<float>[] VectorRows(float[] values, int rows, int size)
     {
-        var values = t.To(Device.Cpu, ScalarType.Float32).Contiguous().ToArray<float>();
-        int rows = (int)t.Shape[0], per = rows == 0 ? 0 : values.Length / rows;
         var result = new VBuffer<float>[rows];
-        for (int i = 0; i < rows; i++) result[i] = new VBuffer<float>(per, values.AsSpan(i * per, per).ToArray());
+        for (int i = 0; i < rows; i++) result[i] = new VBuffer<float>(size, values.AsSpan(i * size, size).ToArray());
         return result;
     }
 
