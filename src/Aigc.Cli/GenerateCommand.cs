@@ -208,8 +208,6 @@ internal static class GenerateCommand
         foreach (var option in new Option[] { MinP, FrequencyPenalty, PresencePenalty, IgnoreEndOfText, NoKvCache, EarlyStopping })
             if (CommonOptions.Given(r, option))
                 throw new CliException($"{option.Name} applies to model files: ONNX Runtime GenAI, which runs exported language models, has no such setting.");
-        if (!File.Exists(Path.Combine(directory, "genai_config.json")))
-            throw new CliException($"{directory} holds an LSTM export, which 'aigc generate' does not run (ONNX Runtime GenAI has no LSTM); use the model file.");
         using var lm = OnnxLanguageModel.Load(directory);
         var o = lm.DefaultGeneration;
         if (r.GetValue(MaxTokens) is { } max) o = o with { MaxNewTokens = max };

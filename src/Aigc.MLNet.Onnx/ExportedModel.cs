@@ -14,7 +14,7 @@ public static class ExportedModel
         if (Has(OnnxContract.Files.GanGenerator)) return "gan";
         if (Has(OnnxContract.Files.Denoiser)) return "diffusion";
         if (Has(OnnxContract.Files.Classifier)) return "image-classifier";
-        if (Has(OnnxContract.LanguageModel.File) && Has(OnnxContract.LanguageModel.TokenizerManifest)) return "causal-lm";
+        if (Has(OnnxContract.LanguageModel.File) && Has(OnnxContract.LanguageModel.Manifest)) return "causal-lm";
         return null;
     }
 }

@@ -16,10 +16,10 @@ internal static class ExportedTokenizer
 {
     public static ITokenIds Load(string directory)
     {
-        var manifest = Path.Combine(directory, Files.TokenizerManifest);
+        var manifest = Path.Combine(directory, Files.Manifest);
         using var doc = Json(manifest);
-        string kind = doc.RootElement.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString()!
-            : throw new InvalidDataException($"'{manifest}' does not say which tokenizer the model uses (\"kind\").");
+        string kind = doc.RootElement.TryGetProperty("tokenizer", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString()!
+            : throw new InvalidDataException($"'{manifest}' does not say which tokenizer the model uses (\"tokenizer\").");
         switch (kind)
         {
             case "char":

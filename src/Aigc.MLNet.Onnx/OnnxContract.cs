@@ -64,8 +64,9 @@ internal static class OnnxContract
     {
         public const string File = "model.onnx";
         public const string GenAIConfig = "genai_config.json";
-        /// <summary>Which tokenizer the model uses: {"kind": "char" | "bpe" | "tiktoken", "tiktokenModel": name}.</summary>
-        public const string TokenizerManifest = "aigc-tokenizer.json";
+        /// <summary>What GenAI's files do not say: {"architecture": "gpt" | "lstm", "tokenizer": "char" | "bpe" | "tiktoken", "tiktokenModel": name,
+        /// "maxNewTokens": n, "stopSequences": [...]} (the last two: the model's generation defaults).</summary>
+        public const string Manifest = "aigc-lm.json";
         /// <summary>A character tokenizer's vocabulary (not named tokenizer.json, the file GenAI's own tokenizer reads).</summary>
         public const string CharVocabulary = "char-vocabulary.json";
         public const string InputIds = "input_ids";

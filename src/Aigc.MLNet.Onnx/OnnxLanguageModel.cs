@@ -27,10 +27,13 @@ public sealed class OnnxLanguageModel : IDisposable
     /// the tokenizer files).</summary>
     /// <exception cref="FileNotFoundException">A file of the export is missing.</exception>
     /// <exception cref="InvalidDataException">A file is damaged (not JSON, missing settings, a graph GenAI cannot load).</exception>
+    /// <exception cref="NotSupportedException">The folder holds an LSTM export (GenAI runs GPTs only).</exception>
     public static OnnxLanguageModel Load(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         var configPath = Path.Combine(directory, Files.GenAIConfig);
+        if (!File.Exists(configPath) && IsLstm(Path.Combine(directory, Files.Manifest)))
+            throw new NotSupportedException($"'{directory}' holds an LSTM export: ONNX Runtime GenAI has no LSTM, and this package has no LSTM generator yet; run its model.onnx with ONNX Runtime.");
         if (!File.Exists(configPath)) throw new FileNotFoundException($"No language-model export in '{directory}': {Files.GenAIConfig} is missing.", configPath);
         int context, eos;
         OnnxGenerationOptions defaults;
@@ -51,6 +54,7 @@ public sealed class OnnxLanguageModel : IDisposable
                 NumBeams = Get(search, "num_beams", configPath).GetInt32(),
                 LengthPenalty = Get(search, "length_penalty", configPath).GetDouble(),
             };
+            defaults = WithManifest(defaults, Path.Combine(directory, Files.Manifest));
             defaults.Validate();
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentOutOfRangeException)
@@ -69,6 +73,31 @@ public sealed class OnnxLanguageModel : IDisposable
             throw new InvalidDataException($"ONNX Runtime GenAI cannot open '{directory}': {e.Message}", e);
         }
         return new OnnxLanguageModel(genai, tokenizer, context, eos, defaults);
+    }
+
+    private static bool IsLstm(string manifest)
+    {
+        if (!File.Exists(manifest)) return false;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(manifest));
+            return doc.RootElement.TryGetProperty("architecture", out var a) && a.ValueKind == JsonValueKind.String && a.GetString() == "lstm";
+        }
+        catch (JsonException)
+        {
+            return false;   // reported with its path when the manifest is read
+        }
+    }
+
+    // The generation defaults GenAI's configuration has no place for.
+    private static OnnxGenerationOptions WithManifest(OnnxGenerationOptions defaults, string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"'{path}' is missing: the folder is not a complete language-model export.", path);
+        using var manifest = JsonDocument.Parse(File.ReadAllText(path));
+        var root = manifest.RootElement;
+        if (root.TryGetProperty("maxNewTokens", out var max)) defaults = defaults with { MaxNewTokens = max.GetInt32() };
+        if (root.TryGetProperty("stopSequences", out var stops)) defaults = defaults with { StopSequences = stops.EnumerateArray().Select(s => s.GetString() ?? "").ToArray() };
+        return defaults;
     }
 
     private static JsonElement Get(JsonElement parent, string name, string path) =>

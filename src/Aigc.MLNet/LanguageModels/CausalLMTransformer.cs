@@ -206,9 +206,15 @@ public sealed class CausalLMTransformer : BatchedTransformer, Onnx.IOnnxExportab
         }
         if (gpt is not null)
             Write(Onnx.OnnxContract.LanguageModel.GenAIConfig, Onnx.GenAIConfig.Create(gpt.Options, gpt.VocabularySize, TokenIds.EndOfTextId, Options.Generation));
-        var tokenizer = new System.Text.Json.Nodes.JsonObject { ["kind"] = contents.Options["tokenizer"]!.GetValue<string>() };
-        if (contents.Options["tiktokenModel"] is { } tiktoken) tokenizer["tiktokenModel"] = tiktoken.GetValue<string>();
-        Write(Onnx.OnnxContract.LanguageModel.TokenizerManifest, tokenizer.ToJsonString());
+        var manifest = new System.Text.Json.Nodes.JsonObject
+        {
+            ["architecture"] = gpt is null ? "lstm" : "gpt",
+            ["tokenizer"] = contents.Options["tokenizer"]!.GetValue<string>(),
+            ["maxNewTokens"] = Options.Generation.MaxNewTokens,
+            ["stopSequences"] = new System.Text.Json.Nodes.JsonArray([.. Options.Generation.StopSequences.Select(s => (System.Text.Json.Nodes.JsonNode?)s)]),
+        };
+        if (contents.Options["tiktokenModel"] is { } tiktoken) manifest["tiktokenModel"] = tiktoken.GetValue<string>();
+        Write(Onnx.OnnxContract.LanguageModel.Manifest, manifest.ToJsonString());
         foreach (var (name, bytes) in contents.Files ?? new Dictionary<string, byte[]>())
             Write(name == CharVocabularyFile ? Onnx.OnnxContract.LanguageModel.CharVocabulary : name, Encoding.UTF8.GetString(bytes));
         // A byte-level BPE also in the Hugging Face format, which GenAI's own Tokenizer reads.

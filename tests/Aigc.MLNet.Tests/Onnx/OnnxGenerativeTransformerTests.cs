@@ -72,6 +72,31 @@ public class OnnxGenerativeTransformerTests : IDisposable
             TestData.Floats(onnx.Transform(seeds), "GeneratedImage").SelectMany(r => r).ToArray(), "generated images");
     }
 
+    [Fact]
+    public void Classifier_AndGreedyLanguageModel_GiveTheLibtorchTransformersColumns()
+    {
+        var ctx = Cpu.Context(4);
+        var images = OnnxExportTests.Images(ctx, 128);
+        using var classifier = ctx.Generative().Trainers.ImageClassifier(Classification.ImageClassifierOptions.Nano).Fit(images);
+        var classifierDir = Path.Combine(_dir, "classifier");
+        ctx.Model.ExportToOnnx(classifier, classifierDir);
+        using (var onnx = OnnxGenerativeTransformer.Load(classifierDir))
+            foreach (var column in new[] { "Scores", "Features" }) SameColumn(classifier.Transform(images), onnx.Transform(images), column);
+
+        var text = TestData.View([("Text", TextDataViewType.Instance, new[] { string.Concat(Enumerable.Repeat("the quick brown fox jumps over the lazy dog. ", 40)) })]);
+        var options = Aigc.MLNet.LanguageModels.CausalLMOptions.Nano with
+        {
+            MaxSteps = 100, LearningRate = 3e-3, WarmupSteps = 10,
+            Generation = new Aigc.MLNet.LanguageModels.GenerationOptions { DoSample = false, MaxNewTokens = 12, StopSequences = ["."] },
+        };
+        using var lm = ctx.Generative().Trainers.CausalLM(options).Fit(text);
+        var lmDir = Path.Combine(_dir, "lm");
+        ctx.Model.ExportToOnnx(lm, lmDir);
+        using var onnxLm = OnnxGenerativeTransformer.Load(lmDir);
+        var prompts = TestData.View([("Prompt", TextDataViewType.Instance, new[] { "the", "jumps over", "lazy" })]);
+        Assert.Equal(TestData.Texts(lm.Transform(prompts), "Completion"), TestData.Texts(onnxLm.Transform(prompts), "Completion"));
+    }
+
     private sealed class ImageRow
     {
         [VectorType(1, 28, 28)]

@@ -51,7 +51,7 @@ public sealed class OnnxLanguageModelTests : IClassFixture<OnnxLanguageModelTest
     [Fact]
     public void Export_WritesTheGraphConfigAndVocabulary()
     {
-        Assert.Equal(["aigc-tokenizer.json", "char-vocabulary.json", "genai_config.json", "model.onnx"], Directory.GetFiles(_gpt.Folder).Select(Path.GetFileName).Order());
+        Assert.Equal(["aigc-lm.json", "char-vocabulary.json", "genai_config.json", "model.onnx"], Directory.GetFiles(_gpt.Folder).Select(Path.GetFileName).Order());
         var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(_gpt.Folder, "genai_config.json"))).RootElement;
         Assert.Equal("decoder", config.GetProperty("model").GetProperty("type").GetString());
         Assert.Equal(2, config.GetProperty("model").GetProperty("decoder").GetProperty("num_hidden_layers").GetInt32());
@@ -147,7 +147,7 @@ public sealed class OnnxLstmTests
         try
         {
             ctx.Model.ExportToOnnx(lm, folder);
-            Assert.Equal(["aigc-tokenizer.json", "char-vocabulary.json", "model.onnx"], Directory.GetFiles(folder).Select(Path.GetFileName).Order());
+            Assert.Equal(["aigc-lm.json", "char-vocabulary.json", "model.onnx"], Directory.GetFiles(folder).Select(Path.GetFileName).Order());
             long[] prompt = lm.TokenIds.Encode("the quick");
             int t = prompt.Length, v = lm.Model.VocabularySize;
             using var session = new InferenceSession(Path.Combine(folder, "model.onnx"));
