@@ -13,7 +13,7 @@ namespace Aigc.MLNet.Onnx;
 /// that seed's noise, so a seed gives the libtorch transformer's image) and, when conditional, the
 /// label column, and adds "GeneratedImage" (values in [-1, 1]); a VAE reads the image column (Single
 /// values in [0, 1]) and adds the reconstruction, "Mu" and "LogVar"; an image classifier adds
-/// "Scores" and "Features"; a GPT completes the prompt column (text) into the completion column and
+/// "Scores" and "Features"; a language model completes the prompt column (text) into the completion column and
 /// "CompletionTokens" with its exported generation settings, seed 0. Rows are computed in batches,
 /// lazily, and a prediction engine serves one row at a time.
 /// </summary>

@@ -8,61 +8,53 @@ using Files = Aigc.MLNet.Onnx.OnnxContract.LanguageModel;
 namespace Aigc.MLNet.Onnx;
 
 /// <summary>
-/// A GPT exported by Aigc.MLNet, generating on ONNX Runtime GenAI: the prompt is encoded with the
-/// model's own tokenizer (from the files beside the graph), GenAI runs the search with the KV
-/// cache, and the text is decoded as it arrives (whole characters only; stop sequences found across
+/// A language model exported by Aigc.MLNet: a GPT generates on ONNX Runtime GenAI (its search, with
+/// the KV cache), an LSTM on ONNX Runtime with its state fed back each step (greedy or top-k/top-p
+/// sampling here). The prompt is encoded with the model's own tokenizer (from the files beside the
+/// graph), and the text is decoded as it arrives (whole characters only; stop sequences found across
 /// tokens), as the libtorch generator does. Greedy decoding gives the libtorch generator's text.
 /// Calls may run concurrently, each with its own GenAI generator.
 /// </summary>
 public sealed class OnnxLanguageModel : IDisposable
 {
-    private readonly Model _model;
+    private readonly Model? _model;
     private readonly ITokenIds _tokenizer;
     private readonly int _endOfText;
+    private readonly LstmDecoder? _lstm;
 
-    private OnnxLanguageModel(Model model, ITokenIds tokenizer, int contextLength, int endOfText, OnnxGenerationOptions defaults) =>
-        (_model, _tokenizer, ContextLength, _endOfText, DefaultGeneration) = (model, tokenizer, contextLength, endOfText, defaults);
+    private OnnxLanguageModel(Model? model, LstmDecoder? lstm, ITokenIds tokenizer, int? contextLength, int endOfText, OnnxGenerationOptions defaults) =>
+        (_model, _lstm, _tokenizer, ContextLength, _endOfText, DefaultGeneration) = (model, lstm, tokenizer, contextLength, endOfText, defaults);
 
-    /// <summary>Opens a folder written by <c>ExportToOnnx</c> for a GPT (model.onnx, genai_config.json,
-    /// the tokenizer files).</summary>
+    /// <summary>Opens a folder written by <c>ExportToOnnx</c> for a language model: a GPT (model.onnx,
+    /// genai_config.json, the tokenizer files) generates on ONNX Runtime GenAI, an LSTM (model.onnx and
+    /// the tokenizer files) on ONNX Runtime with this class's own decoding loop.</summary>
     /// <exception cref="FileNotFoundException">A file of the export is missing.</exception>
-    /// <exception cref="InvalidDataException">A file is damaged (not JSON, missing settings, a graph GenAI cannot load).</exception>
-    /// <exception cref="NotSupportedException">The folder holds an LSTM export (GenAI runs GPTs only).</exception>
+    /// <exception cref="InvalidDataException">A file is damaged (not JSON, missing settings, a graph the runtime cannot load).</exception>
     public static OnnxLanguageModel Load(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
+        var manifestPath = Path.Combine(directory, Files.Manifest);
+        var (lstm, defaults) = ReadManifest(manifestPath);
+        var tokenizer = ExportedTokenizer.Load(directory);
+        if (lstm)
+        {
+            var decoder = LstmDecoder.Open(Path.Combine(directory, Files.File));
+            return new OnnxLanguageModel(null, decoder, tokenizer, null, (int)(tokenizer.EndOfTextId ?? -1), defaults);
+        }
         var configPath = Path.Combine(directory, Files.GenAIConfig);
-        if (!File.Exists(configPath) && IsLstm(Path.Combine(directory, Files.Manifest)))
-            throw new NotSupportedException($"'{directory}' holds an LSTM export: ONNX Runtime GenAI has no LSTM, and this package has no LSTM generator yet; run its model.onnx with ONNX Runtime.");
         if (!File.Exists(configPath)) throw new FileNotFoundException($"No language-model export in '{directory}': {Files.GenAIConfig} is missing.", configPath);
         int context, eos;
-        OnnxGenerationOptions defaults;
         try
         {
             using var config = JsonDocument.Parse(File.ReadAllText(configPath));
             var model = Get(config.RootElement, "model", configPath);
             (context, eos) = (Get(model, "context_length", configPath).GetInt32(), Get(model, "eos_token_id", configPath).GetInt32());
-            var search = Get(config.RootElement, "search", configPath);
-            defaults = new OnnxGenerationOptions
-            {
-                DoSample = Get(search, "do_sample", configPath).GetBoolean(),
-                Temperature = Get(search, "temperature", configPath).GetDouble(),
-                TopK = Get(search, "top_k", configPath).GetInt32(),
-                TopP = Get(search, "top_p", configPath).GetDouble(),
-                RepetitionPenalty = Get(search, "repetition_penalty", configPath).GetDouble(),
-                NoRepeatNGramSize = Get(search, "no_repeat_ngram_size", configPath).GetInt32(),
-                NumBeams = Get(search, "num_beams", configPath).GetInt32(),
-                LengthPenalty = Get(search, "length_penalty", configPath).GetDouble(),
-            };
-            defaults = WithManifest(defaults, Path.Combine(directory, Files.Manifest));
-            defaults.Validate();
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentOutOfRangeException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
             throw new InvalidDataException($"'{configPath}' is not a valid GenAI configuration: {e.Message}", e);
         }
         if (context < 1) throw new InvalidDataException($"'{configPath}' has context_length {context}.");
-        var tokenizer = ExportedTokenizer.Load(directory);
         Model genai;
         try
         {
@@ -72,40 +64,45 @@ public sealed class OnnxLanguageModel : IDisposable
         {
             throw new InvalidDataException($"ONNX Runtime GenAI cannot open '{directory}': {e.Message}", e);
         }
-        return new OnnxLanguageModel(genai, tokenizer, context, eos, defaults);
+        return new OnnxLanguageModel(genai, null, tokenizer, context, eos, defaults);
     }
 
-    private static bool IsLstm(string manifest)
-    {
-        if (!File.Exists(manifest)) return false;
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(manifest));
-            return doc.RootElement.TryGetProperty("architecture", out var a) && a.ValueKind == JsonValueKind.String && a.GetString() == "lstm";
-        }
-        catch (JsonException)
-        {
-            return false;   // reported with its path when the manifest is read
-        }
-    }
-
-    // The generation defaults GenAI's configuration has no place for.
-    private static OnnxGenerationOptions WithManifest(OnnxGenerationOptions defaults, string path)
+    // aigc-lm.json: the architecture and the model's generation defaults.
+    private static (bool Lstm, OnnxGenerationOptions Defaults) ReadManifest(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"'{path}' is missing: the folder is not a complete language-model export.", path);
-        using var manifest = JsonDocument.Parse(File.ReadAllText(path));
-        var root = manifest.RootElement;
-        if (root.TryGetProperty("maxNewTokens", out var max)) defaults = defaults with { MaxNewTokens = max.GetInt32() };
-        if (root.TryGetProperty("stopSequences", out var stops)) defaults = defaults with { StopSequences = stops.EnumerateArray().Select(s => s.GetString() ?? "").ToArray() };
-        return defaults;
+        try
+        {
+            using var manifest = JsonDocument.Parse(File.ReadAllText(path));
+            var root = manifest.RootElement;
+            var defaults = new OnnxGenerationOptions
+            {
+                MaxNewTokens = Get(root, "maxNewTokens", path).GetInt32(),
+                DoSample = Get(root, "doSample", path).GetBoolean(),
+                Temperature = Get(root, "temperature", path).GetDouble(),
+                TopK = Get(root, "topK", path).GetInt32(),
+                TopP = Get(root, "topP", path).GetDouble(),
+                RepetitionPenalty = Get(root, "repetitionPenalty", path).GetDouble(),
+                NoRepeatNGramSize = Get(root, "noRepeatNGramSize", path).GetInt32(),
+                NumBeams = Get(root, "numBeams", path).GetInt32(),
+                LengthPenalty = Get(root, "lengthPenalty", path).GetDouble(),
+                StopSequences = Get(root, "stopSequences", path).EnumerateArray().Select(e => e.GetString() ?? "").ToArray(),
+            };
+            defaults.Validate();
+            return (Get(root, "architecture", path).GetString() == "lstm", defaults);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentOutOfRangeException)
+        {
+            throw new InvalidDataException($"'{path}' is not a valid language-model manifest: {e.Message}", e);
+        }
     }
 
     private static JsonElement Get(JsonElement parent, string name, string path) =>
         parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out var value) ? value
             : throw new InvalidDataException($"'{path}' lacks \"{name}\".");
 
-    /// <summary>The most tokens (prompt and generated) one call sees.</summary>
-    public int ContextLength { get; }
+    /// <summary>The most tokens (prompt and generated) one call sees; null for an LSTM, which has no limit.</summary>
+    public int? ContextLength { get; }
 
     /// <summary>The generation settings exported with the model (used when none are given).</summary>
     public OnnxGenerationOptions DefaultGeneration { get; }
@@ -154,9 +151,15 @@ public sealed class OnnxLanguageModel : IDisposable
         if (ids.Length == 0)
             ids = _tokenizer.EndOfTextId is { } start ? [start]
                 : throw new ArgumentException("The prompt is empty, and this model's tokenizer has no end-of-text token to start from; give at least one character.", nameof(prompt));
-        bool truncated = ids.Length > ContextLength - 1;
-        if (truncated) ids = ids[^(ContextLength - 1)..];   // keep room for one new token
-        int budget = Math.Min(options.MaxNewTokens, ContextLength - ids.Length);
+        int context = ContextLength ?? int.MaxValue;
+        bool truncated = ids.Length > context - 1;
+        if (truncated) ids = ids[^(context - 1)..];   // keep room for one new token
+        int budget = (int)Math.Min(options.MaxNewTokens, (long)context - ids.Length);
+        if (_lstm is not null)
+        {
+            foreach (var step in _lstm.Run(ids, budget, truncated, options, _tokenizer, cancellationToken)) yield return step;
+            yield break;
+        }
 
         using var search = new GeneratorParams(_model);
         search.SetSearchOption("max_length", ids.Length + budget);
@@ -206,6 +209,10 @@ public sealed class OnnxLanguageModel : IDisposable
     /// "User: …/Assistant:" prompt, as the libtorch model's chat client writes it).</summary>
     public Microsoft.Extensions.AI.IChatClient AsChatClient(string modelId = "aigc-onnx-causal-lm") => new OnnxChatClient(this, modelId);
 
-    /// <summary>Releases the GenAI model.</summary>
-    public void Dispose() => _model.Dispose();
+    /// <summary>Releases the GenAI model or the ONNX Runtime session.</summary>
+    public void Dispose()
+    {
+        _model?.Dispose();
+        _lstm?.Dispose();
+    }
 }

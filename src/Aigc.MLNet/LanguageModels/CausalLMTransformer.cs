@@ -211,6 +211,14 @@ public sealed class CausalLMTransformer : BatchedTransformer, Onnx.IOnnxExportab
             ["architecture"] = gpt is null ? "lstm" : "gpt",
             ["tokenizer"] = contents.Options["tokenizer"]!.GetValue<string>(),
             ["maxNewTokens"] = Options.Generation.MaxNewTokens,
+            ["doSample"] = Options.Generation.DoSample,
+            ["temperature"] = Options.Generation.Temperature,
+            ["topK"] = Options.Generation.TopK,
+            ["topP"] = Options.Generation.TopP,
+            ["repetitionPenalty"] = Options.Generation.RepetitionPenalty,
+            ["noRepeatNGramSize"] = Options.Generation.NoRepeatNGramSize,
+            ["numBeams"] = Options.Generation.NumBeams,
+            ["lengthPenalty"] = Options.Generation.LengthPenalty,
             ["stopSequences"] = new System.Text.Json.Nodes.JsonArray([.. Options.Generation.StopSequences.Select(s => (System.Text.Json.Nodes.JsonNode?)s)]),
         };
         if (contents.Options["tiktokenModel"] is { } tiktoken) manifest["tiktokenModel"] = tiktoken.GetValue<string>();

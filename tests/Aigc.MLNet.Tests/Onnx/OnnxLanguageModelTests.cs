@@ -169,6 +169,17 @@ public sealed class OnnxLstmTests
                 OnnxExportTests.AssertClose(lm.Model.Decode(Tensor.FromArray(new long[] { 7 }), state).ToArray<float>(),
                     second.First(r => r.Name == "logits").AsTensor<float>().ToArray()[..v], "step logits");
             }
+
+            // The slim package generates from the folder: greedy text is the libtorch generator's;
+            // sampling is reproducible by seed.
+            using var onnx = Aigc.MLNet.Onnx.OnnxLanguageModel.Load(folder);
+            Assert.Null(onnx.ContextLength);
+            var greedy = new GenerationOptions { DoSample = false, MaxNewTokens = 30 };
+            Assert.Equal(lm.Generate("the quick", greedy).Text, onnx.Generate("the quick", new Aigc.MLNet.Onnx.OnnxGenerationOptions { DoSample = false, MaxNewTokens = 30 }).Text);
+            var sampling = new Aigc.MLNet.Onnx.OnnxGenerationOptions { MaxNewTokens = 30, Temperature = 0.9, TopK = 8, TopP = 0.95, Seed = 4 };
+            Assert.Equal(onnx.Generate("the", sampling).Text, onnx.Generate("the", sampling).Text);
+            Assert.Equal(30, onnx.Generate("the", sampling).Tokens.Count);
+            Assert.Throws<NotSupportedException>(() => onnx.Generate("the", sampling with { NumBeams = 2 }));
         }
         finally
         {
