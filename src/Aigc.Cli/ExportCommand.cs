@@ -33,7 +33,12 @@ internal static class ExportCommand
         var ctx = new Microsoft.ML.MLContext().Generative(new GenerativeOptions { Device = Torch.Device.Cpu });
         var model = CommonOptions.LoadModel(ctx, path, "export");
         using var owned = (IDisposable)model;
-        var files = ctx.MLContext.Model.ExportToOnnx(model, r.GetValue(Out)!);
+        var folder = r.GetValue(Out)!;
+        // A folder holding another model's export would end up holding two, and 'aigc generate' could not tell them apart.
+        var family = ((Aigc.MLNet.ModelFiles.ISavableModel)model).Family;
+        if (Directory.Exists(folder) && Aigc.MLNet.Onnx.ExportedModel.Family(folder) is { } existing && existing != family)
+            throw new CliException($"--out {folder} already holds an exported {existing} model; export this {family} model into another folder.");
+        var files = ctx.MLContext.Model.ExportToOnnx(model, folder);
         foreach (var file in files)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {file} ({new FileInfo(file).Length / 1024.0:F0} KiB)"));
         return 0;

@@ -68,6 +68,8 @@ public class ExportCommandTests : IDisposable
         Train("gan", "--conditional");
         Assert.Equal(0, Run("export", P("gan.aigc"), "--out", P("gan-onnx")).Code);
         Directory.CreateDirectory(P("empty"));
+        Directory.CreateDirectory(P("vae-onnx"));
+        File.WriteAllBytes(P("vae-onnx/decoder.onnx"), [1]);
         Directory.CreateDirectory(P("broken"));
         File.WriteAllBytes(P("broken/generator.onnx"), File.ReadAllBytes(P("gan-onnx/generator.onnx"))[..300]);
 
@@ -79,6 +81,7 @@ public class ExportCommandTests : IDisposable
             (["generate", P("gan-onnx"), "--label", "10"], "--label 10 is not one of this model's classes, 0 to 9"),
             (["generate", P("empty")], "is a folder without an exported model"),
             (["generate", P("broken")], "is not a valid ONNX model"),
+            (["export", P("gan.aigc"), "--out", P("vae-onnx")], "already holds an exported vae model"),
         ];
         foreach (var (args, expected) in cases)
         {

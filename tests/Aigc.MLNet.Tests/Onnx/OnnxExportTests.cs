@@ -138,11 +138,14 @@ public class OnnxExportTests : IDisposable
 
         var missing = Assert.Throws<FileNotFoundException>(() => OnnxGan.Load(dir));
         Assert.Contains("generator.onnx", missing.Message);
+        Assert.Equal("vae", ExportedModel.Family(dir));
 
         // A VAE decoder renamed to generator.onnx is refused by its metadata, not run as a GAN.
         File.Copy(decoder, Path.Combine(dir, "generator.onnx"));
         var wrong = Assert.Throws<InvalidDataException>(() => OnnxGan.Load(dir));
         Assert.Contains("aigc.family = 'vae', expected 'gan'", wrong.Message);
+        // Two models' files in one folder: which one is meant cannot be told, and the error says so.
+        Assert.Contains("holds the exports of several models (vae, gan)", Assert.Throws<InvalidDataException>(() => ExportedModel.Family(dir)).Message);
 
         var truncated = Path.Combine(_dir, "truncated");
         Directory.CreateDirectory(truncated);
