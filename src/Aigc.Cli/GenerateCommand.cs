@@ -185,9 +185,7 @@ internal static class GenerateCommand
         if (r.GetValue(NoRepeatNGram) is { } n) g = g with { NoRepeatNGramSize = n };
         if (r.GetValue(Beams) is { } b)
         {
-            // Beam search keeps the most likely continuations; it never samples, so sampling flags would be ignored.
-            if (b > 1 && (CommonOptions.Given(r, Temperature) || CommonOptions.Given(r, TopK) || CommonOptions.Given(r, TopP) || CommonOptions.Given(r, MinP)))
-                throw new CliException("--beams searches for the most likely text and does not sample: leave out --temperature, --top-k, --top-p and --min-p, or drop --beams.");
+            RejectSamplingWithBeams(r, b, Temperature, TopK, TopP, MinP);
             g = g with { NumBeams = b, DoSample = b > 1 ? false : g.DoSample };
         }
         if (r.GetValue(LengthPenalty) is { } lp) g = g with { LengthPenalty = lp };
@@ -218,104 +216,100 @@ internal static class GenerateCommand
         if (r.GetValue(NoRepeatNGram) is { } n) o = o with { NoRepeatNGramSize = n };
         if (r.GetValue(Beams) is { } b)
         {
-            if (b > 1 && (CommonOptions.Given(r, Temperature) || CommonOptions.Given(r, TopK) || CommonOptions.Given(r, TopP)))
-                throw new CliException("--beams searches for the most likely text and does not sample: leave out --temperature, --top-k and --top-p, or drop --beams.");
+            RejectSamplingWithBeams(r, b, Temperature, TopK, TopP);
             o = o with { NumBeams = b, DoSample = b > 1 ? false : o.DoSample };
         }
         if (r.GetValue(LengthPenalty) is { } lp) o = o with { LengthPenalty = lp };
         if (r.GetValue(Stop) is { Length: > 0 } stops) o = o with { StopSequences = stops };
         o.Validate();
         string prompt = r.GetValue(Prompt)!;
-        try
-        {
-            lm.Encode(prompt);
-        }
-        catch (ArgumentException e)
-        {
-            throw new CliException($"--prompt: {e.Message.Split(" (Parameter")[0]}");
-        }
-        for (int i = 0; i < count; i++)
-        {
-            if (count > 1) Console.WriteLine($"── completion {i + 1} of {count} ──");
-            Console.Write(prompt);
-            OnnxGenerationResult result;
-            var run = o with { Seed = seed + i };
-            if (r.GetValue(NoStream))
-            {
-                result = lm.Generate(prompt, run);
-                Console.Write(result.Text);
-            }
-            else
-            {
-                result = null!;
-                var stream = lm.GenerateStreamingAsync(prompt, run).GetAsyncEnumerator();
-                try
-                {
-                    while (stream.MoveNextAsync().AsTask().GetAwaiter().GetResult())
-                    {
-                        Console.Write(stream.Current.Text);
-                        if (stream.Current.Result is { } final) result = final;
-                    }
-                }
-                finally
-                {
-                    stream.DisposeAsync().AsTask().GetAwaiter().GetResult();
-                }
-            }
-            Console.WriteLine();
-            // The exported graph stops at its context, where the libtorch generator would slide on: say so.
-            bool contextFull = result.FinishReason == OnnxFinishReason.Length && result.Tokens.Count < run.MaxNewTokens;
-            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"[{result.Tokens.Count} tokens, finish: {result.FinishReason}{(contextFull ? $", the {lm.ContextLength}-token context is full" : "")}{(result.PromptTruncated ? ", prompt truncated to the context" : "")}]"));
-        }
+        CheckPrompt(() => lm.Encode(prompt));
+        WriteCompletions(r, prompt, count, i => OnnxPieces(lm, prompt, o with { Seed = seed + i }));
         return 0;
+    }
+
+    private static async IAsyncEnumerable<(string Text, string? Summary)> OnnxPieces(OnnxLanguageModel lm, string prompt, OnnxGenerationOptions o)
+    {
+        await foreach (var update in lm.GenerateStreamingAsync(prompt, o).ConfigureAwait(false))
+        {
+            string? summary = null;
+            if (update.Result is { } result)
+            {
+                // The exported graph stops at its context, where the libtorch generator would slide on: say so.
+                bool contextFull = result.FinishReason == OnnxFinishReason.Length && result.Tokens.Count < o.MaxNewTokens;
+                summary = string.Create(CultureInfo.InvariantCulture,
+                    $"[{result.Tokens.Count} tokens, finish: {result.FinishReason}{(contextFull ? $", the {lm.ContextLength}-token context is full" : "")}{(result.PromptTruncated ? ", prompt truncated to the context" : "")}]");
+            }
+            yield return (update.Text, summary);
+        }
     }
 
     private static int Text(ParseResult r, CausalLMTransformer lm, int count, int seed)
     {
         var options = TextOptions(r, lm.Options.Generation, seed);
         string prompt = r.GetValue(Prompt)!;
+        CheckPrompt(() => lm.Generator.EncodePrompt(prompt));
+        WriteCompletions(r, prompt, count, i => Pieces(lm, prompt, options with { Seed = seed + i }));
+        return 0;
+    }
+
+    private static async IAsyncEnumerable<(string Text, string? Summary)> Pieces(CausalLMTransformer lm, string prompt, GenerationOptions o)
+    {
+        await foreach (var update in lm.GenerateStreamingAsync(prompt, o).ConfigureAwait(false))
+            yield return (update.Text, update.Result is { } result
+                ? string.Create(CultureInfo.InvariantCulture, $"[{result.GeneratedTokens} tokens, finish: {result.FinishReason}{(result.PromptTruncated ? ", prompt truncated to the context" : "")}]")
+                : null);
+    }
+
+    // Fails before anything is printed when the prompt cannot be encoded.
+    private static void CheckPrompt(Action encode)
+    {
         try
         {
-            lm.Generator.EncodePrompt(prompt); // fail before printing anything when the prompt cannot be encoded
+            encode();
         }
         catch (ArgumentException e)
         {
             throw new CliException($"--prompt: {e.Message.Split(" (Parameter")[0]}");
         }
+    }
+
+    // Beam search keeps the most likely continuations; it never samples, so sampling flags would be ignored.
+    private static void RejectSamplingWithBeams(ParseResult r, int beams, params Option[] sampling)
+    {
+        if (beams > 1 && sampling.Any(option => CommonOptions.Given(r, option)))
+            throw new CliException($"--beams searches for the most likely text and does not sample: leave out {CommonOptions.List(sampling.Select(o => o.Name).ToList())}, or drop --beams.");
+    }
+
+    /// <summary>Writes <paramref name="count"/> completions: a numbered header when there are several
+    /// (a completion may contain blank lines itself), the prompt, the text as it comes (all at once
+    /// with --no-stream), and the completion's summary line on standard error.</summary>
+    private static void WriteCompletions(ParseResult r, string prompt, int count, Func<int, IAsyncEnumerable<(string Text, string? Summary)>> completion)
+    {
+        bool stream = !r.GetValue(NoStream);
         for (int i = 0; i < count; i++)
         {
-            var o = options with { Seed = seed + i };
-            GenerationResult result;
-            // Completions may contain blank lines themselves, so several are told apart by a numbered header.
             if (count > 1) Console.WriteLine($"── completion {i + 1} of {count} ──");
             Console.Write(prompt);
-            if (r.GetValue(NoStream))
+            var text = new System.Text.StringBuilder();
+            string? summary = null;
+            var pieces = completion(i).GetAsyncEnumerator();
+            try
             {
-                result = lm.Generate(prompt, o);
-                Console.Write(result.Text);
-            }
-            else
-            {
-                result = null!;
-                var stream = lm.GenerateStreamingAsync(prompt, o).GetAsyncEnumerator();
-                try
+                while (pieces.MoveNextAsync().AsTask().GetAwaiter().GetResult())
                 {
-                    while (stream.MoveNextAsync().AsTask().GetAwaiter().GetResult())
-                    {
-                        Console.Write(stream.Current.Text);
-                        if (stream.Current.Result is { } final) result = final;
-                    }
-                }
-                finally
-                {
-                    stream.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                    if (stream) Console.Write(pieces.Current.Text);
+                    else text.Append(pieces.Current.Text);
+                    summary = pieces.Current.Summary ?? summary;
                 }
             }
+            finally
+            {
+                pieces.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+            Console.Write(text.ToString());
             Console.WriteLine();
-            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"[{result.GeneratedTokens} tokens, finish: {result.FinishReason}{(result.PromptTruncated ? ", prompt truncated to the context" : "")}]"));
+            Console.Error.WriteLine(summary);
         }
-        return 0;
     }
 }

@@ -41,31 +41,15 @@ internal sealed class OnnxChatClient(OnnxLanguageModel model, string modelId) : 
     {
         var prompt = _template.Format(messages);
         var generation = Map(options);
-        string responseId = Guid.NewGuid().ToString("N"), messageId = Guid.NewGuid().ToString("N");
-        var created = DateTimeOffset.UtcNow;
-        ChatResponseUpdate Update(IList<AIContent> contents) => new(ChatRole.Assistant, contents)
-        {
-            ResponseId = responseId,
-            MessageId = messageId,
-            CreatedAt = created,
-            ModelId = options?.ModelId ?? _metadata.DefaultModelId,
-        };
-        using var steps = model.Run(prompt, generation, cancellationToken).GetEnumerator();
-        while (await Task.Run(steps.MoveNext, cancellationToken).ConfigureAwait(false))
-        {
-            var (piece, final) = steps.Current;
-            if (piece.Length > 0) yield return Update([new TextContent(piece)]);
-            if (final is null) continue;
-            var usage = new UsageDetails
-            {
-                InputTokenCount = final.PromptTokens,
-                OutputTokenCount = final.Tokens.Count,
-                TotalTokenCount = final.PromptTokens + final.Tokens.Count,
-            };
-            var last = Update([new UsageContent(usage)]);
-            last.FinishReason = final.FinishReason == OnnxFinishReason.Length ? ChatFinishReason.Length : ChatFinishReason.Stop;
-            yield return last;
-        }
+        await foreach (var update in ChatUpdates.From(Pieces(model.GenerateStreamingAsync(prompt, generation, cancellationToken)),
+            options?.ModelId ?? _metadata.DefaultModelId!, cancellationToken).ConfigureAwait(false))
+            yield return update;
+    }
+
+    private static async IAsyncEnumerable<(string, ChatUpdates.Ending?)> Pieces(IAsyncEnumerable<OnnxGenerationUpdate> updates)
+    {
+        await foreach (var u in updates.ConfigureAwait(false))
+            yield return (u.Text, u.Result is { } r ? new ChatUpdates.Ending(r.PromptTokens, r.Tokens.Count, r.FinishReason == OnnxFinishReason.Length) : null);
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null)

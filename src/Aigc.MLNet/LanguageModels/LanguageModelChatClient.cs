@@ -64,29 +64,15 @@ public sealed class LanguageModelChatClient : IChatClient
     {
         var prompt = Template.Format(messages);
         var generation = ToGenerationOptions(options);
-        string responseId = Guid.NewGuid().ToString("N"), messageId = Guid.NewGuid().ToString("N");
-        var created = DateTimeOffset.UtcNow;
-        ChatResponseUpdate Update(IList<AIContent> contents) => new(ChatRole.Assistant, contents)
-        {
-            ResponseId = responseId,
-            MessageId = messageId,
-            CreatedAt = created,
-            ModelId = options?.ModelId ?? _metadata.DefaultModelId,
-        };
-        await foreach (var piece in _model.GenerateStreamingAsync(prompt, generation, cancellationToken).ConfigureAwait(false))
-        {
-            if (piece.Text.Length > 0) yield return Update([new TextContent(piece.Text)]);
-            if (piece.Result is not { } result) continue;
-            var usage = new UsageDetails
-            {
-                InputTokenCount = result.PromptTokens,
-                OutputTokenCount = result.GeneratedTokens,
-                TotalTokenCount = result.PromptTokens + result.GeneratedTokens,
-            };
-            var last = Update([new UsageContent(usage)]);
-            last.FinishReason = result.FinishReason == FinishReason.Length ? ChatFinishReason.Length : ChatFinishReason.Stop;
-            yield return last;
-        }
+        await foreach (var update in ChatUpdates.From(Pieces(_model.GenerateStreamingAsync(prompt, generation, cancellationToken)),
+            options?.ModelId ?? _metadata.DefaultModelId!, cancellationToken).ConfigureAwait(false))
+            yield return update;
+    }
+
+    private static async IAsyncEnumerable<(string, ChatUpdates.Ending?)> Pieces(IAsyncEnumerable<GenerationUpdate> updates)
+    {
+        await foreach (var u in updates.ConfigureAwait(false))
+            yield return (u.Text, u.Result is { } r ? new ChatUpdates.Ending(r.PromptTokens, r.GeneratedTokens, r.FinishReason == FinishReason.Length) : null);
     }
 
     /// <inheritdoc />
