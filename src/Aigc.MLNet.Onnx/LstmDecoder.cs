@@ -1,6 +1,5 @@
 using Aigc.MLNet.LanguageModels;
 using Aigc.MLNet.Text;
-using Microsoft.ML.OnnxRuntime;
 using Names = Aigc.MLNet.Onnx.OnnxContract.LanguageModel;
 
 namespace Aigc.MLNet.Onnx;
@@ -13,29 +12,19 @@ namespace Aigc.MLNet.Onnx;
 /// </summary>
 internal sealed class LstmDecoder : IDisposable
 {
-    private readonly InferenceSession _session;
+    private readonly OnnxModelSession _session;
     private readonly int _layers, _hidden, _vocabulary;
 
-    private LstmDecoder(InferenceSession session)
+    private LstmDecoder(OnnxModelSession session)
     {
         _session = session;
-        var state = session.InputMetadata[Names.Hidden].Dimensions;   // (layers, batch, hidden)
+        var state = session.InputDims(Names.Hidden);   // (layers, batch, hidden)
         (_layers, _hidden) = (state[0], state[2]);
-        _vocabulary = session.OutputMetadata[Names.Logits].Dimensions[2];
+        _vocabulary = session.OutputDims(Names.Logits)[2];
     }
 
-    public static LstmDecoder Open(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"No ONNX model at '{path}'.", path);
-        try
-        {
-            return new LstmDecoder(new InferenceSession(path));
-        }
-        catch (Exception e) when (e is OnnxRuntimeException or KeyNotFoundException)
-        {
-            throw new InvalidDataException($"'{path}' is not a valid exported LSTM: {e.Message}", e);
-        }
-    }
+    /// <summary>Opens an exported LSTM's model.onnx, checking its metadata.</summary>
+    public static LstmDecoder Open(string path) => OnnxModelSession.Open(path, "causal-lm", "lstm", null, session => new LstmDecoder(session));
 
     public IEnumerable<(string Piece, OnnxGenerationResult? Final)> Run(long[] prompt, int budget, bool truncated, OnnxGenerationOptions options,
         ITokenIds tokenizer, CancellationToken cancellationToken)
@@ -70,14 +59,10 @@ internal sealed class LstmDecoder : IDisposable
         int t = tokens.Length;
         var all = new float[t * _vocabulary];
         var (nextHidden, nextCell) = (new float[hidden.Length], new float[cell.Length]);
-        using var ids = OrtValue.CreateTensorValueFromMemory(tokens, [1, t]);
-        using var h = OrtValue.CreateTensorValueFromMemory(hidden, [_layers, 1, _hidden]);
-        using var c = OrtValue.CreateTensorValueFromMemory(cell, [_layers, 1, _hidden]);
-        using var logits = OrtValue.CreateTensorValueFromMemory(all, [1, t, _vocabulary]);
-        using var hOut = OrtValue.CreateTensorValueFromMemory(nextHidden, [_layers, 1, _hidden]);
-        using var cOut = OrtValue.CreateTensorValueFromMemory(nextCell, [_layers, 1, _hidden]);
-        using var run = new RunOptions();
-        _session.Run(run, [Names.InputIds, Names.Hidden, Names.Cell], [ids, h, c], [Names.Logits, Names.HiddenOut, Names.CellOut], [logits, hOut, cOut]);
+        long[] state = [_layers, 1, _hidden];
+        _session.Run(
+            [OnnxInput.Of(Names.InputIds, tokens.AsMemory(), 1, t), OnnxInput.Of(Names.Hidden, hidden.AsMemory(), state), OnnxInput.Of(Names.Cell, cell.AsMemory(), state)],
+            [new OnnxOutput(Names.Logits, all, [1, t, _vocabulary]), new OnnxOutput(Names.HiddenOut, nextHidden, state), new OnnxOutput(Names.CellOut, nextCell, state)]);
         (hidden, cell) = (nextHidden, nextCell);
         return all[((t - 1) * _vocabulary)..];
     }

@@ -61,16 +61,7 @@ public sealed class OnnxDiffusion : IDisposable
     public static OnnxDiffusion Load(string directory, SessionOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        var session = OnnxModelSession.Open(Path.Combine(directory, OnnxContract.Files.Denoiser), "diffusion", "denoiser", options);
-        try
-        {
-            return new OnnxDiffusion(session);
-        }
-        catch
-        {
-            session.Dispose();
-            throw;
-        }
+        return OnnxModelSession.Open(Path.Combine(directory, OnnxContract.Files.Denoiser), "diffusion", "denoiser", options, session => new OnnxDiffusion(session));
     }
 
     /// <summary>The number of diffusion steps T the model was trained with.</summary>
@@ -116,18 +107,7 @@ public sealed class OnnxDiffusion : IDisposable
         return _shape.Batch(result, count);
     }
 
-    private void CheckLabels(long[]? labels, int count)
-    {
-        if (NumClasses is not { } classes)
-        {
-            if (labels is not null) throw new ArgumentException("This diffusion model is not conditional: it takes no labels.", nameof(labels));
-            return;
-        }
-        if (labels is null) throw new ArgumentException($"This diffusion model is class-conditional: give one label per image, in [0, {classes}).", nameof(labels));
-        if (labels.Length != count) throw new ArgumentException($"Expected {count} labels, one per image, got {labels.Length}.", nameof(labels));
-        foreach (var l in labels)
-            if (l < 0 || l >= classes) throw new ArgumentOutOfRangeException(nameof(labels), l, $"Labels must be in [0, {classes}).");
-    }
+    private void CheckLabels(long[]? labels, int count) => ClassLabels.Check(labels, count, NumClasses, "diffusion model");
 
     // The loop of DiffusionSampler.Sample, on arrays: ε and x₀ from the prediction, then the DDPM
     // posterior step or the DDIM step to the next (earlier) timestep.

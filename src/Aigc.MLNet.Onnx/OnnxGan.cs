@@ -27,16 +27,7 @@ public sealed class OnnxGan : IDisposable
     public static OnnxGan Load(string directory, SessionOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        var session = OnnxModelSession.Open(Path.Combine(directory, OnnxContract.Files.GanGenerator), "gan", "generator", options);
-        try
-        {
-            return new OnnxGan(session);
-        }
-        catch
-        {
-            session.Dispose();
-            throw;
-        }
+        return OnnxModelSession.Open(Path.Combine(directory, OnnxContract.Files.GanGenerator), "gan", "generator", options, session => new OnnxGan(session));
     }
 
     /// <summary>The noise size.</summary>
@@ -78,18 +69,7 @@ public sealed class OnnxGan : IDisposable
         return GenerateFromLatents(Gaussian.Truncated(count * LatentDim, seed, truncation), labels, cancellation);
     }
 
-    private void CheckLabels(long[]? labels, int count)
-    {
-        if (NumClasses is not { } classes)
-        {
-            if (labels is not null) throw new ArgumentException("This GAN is not conditional: it takes no labels.", nameof(labels));
-            return;
-        }
-        if (labels is null) throw new ArgumentException($"This GAN is class-conditional: give one label per image, in [0, {classes}).", nameof(labels));
-        if (labels.Length != count) throw new ArgumentException($"Expected {count} labels, one per image, got {labels.Length}.", nameof(labels));
-        foreach (var l in labels)
-            if (l < 0 || l >= classes) throw new ArgumentOutOfRangeException(nameof(labels), l, $"Labels must be in [0, {classes}).");
-    }
+    private void CheckLabels(long[]? labels, int count) => ClassLabels.Check(labels, count, NumClasses, "GAN");
 
     /// <summary>Closes the ONNX Runtime session.</summary>
     public void Dispose() => _generator.Dispose();

@@ -24,16 +24,7 @@ public sealed class OnnxImageClassifier : IDisposable
     public static OnnxImageClassifier Load(string directory, SessionOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        var session = OnnxModelSession.Open(Path.Combine(directory, OnnxContract.Files.Classifier), "image-classifier", "classifier", options);
-        try
-        {
-            return new OnnxImageClassifier(session);
-        }
-        catch
-        {
-            session.Dispose();
-            throw;
-        }
+        return OnnxModelSession.Open(Path.Combine(directory, OnnxContract.Files.Classifier), "image-classifier", "classifier", options, session => new OnnxImageClassifier(session));
     }
 
     /// <summary>The number of classes.</summary>

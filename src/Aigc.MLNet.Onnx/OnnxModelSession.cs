@@ -51,6 +51,30 @@ internal sealed class OnnxModelSession : IDisposable
         }
     }
 
+    /// <summary>Opens a session as <see cref="Open"/> does and builds <typeparamref name="T"/> over it;
+    /// the session is closed when building fails (a bad metadata value).</summary>
+    public static T Open<T>(string path, string family, string graph, SessionOptions? options, Func<OnnxModelSession, T> create)
+    {
+        var session = Open(path, family, graph, options);
+        try
+        {
+            return create(session);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The declared dimensions of an input (-1 for a symbolic one).</summary>
+    public int[] InputDims(string name) => _session.InputMetadata.TryGetValue(name, out var m) ? m.Dimensions
+        : throw new InvalidDataException($"'{Path}' has no input '{name}'.");
+
+    /// <summary>The declared dimensions of an output (-1 for a symbolic one).</summary>
+    public int[] OutputDims(string name) => _session.OutputMetadata.TryGetValue(name, out var m) ? m.Dimensions
+        : throw new InvalidDataException($"'{Path}' has no output '{name}'.");
+
     private void Check(string key, string expected)
     {
         var actual = Text(key);

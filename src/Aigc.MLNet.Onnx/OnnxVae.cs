@@ -28,18 +28,11 @@ public sealed class OnnxVae : IDisposable
     public static OnnxVae Load(string directory, SessionOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        var decoder = OnnxModelSession.Open(Path.Combine(directory, OnnxContract.Files.VaeDecoder), "vae", "decoder", options);
-        try
-        {
-            var encoderPath = Path.Combine(directory, OnnxContract.Files.VaeEncoder);
-            var encoder = File.Exists(encoderPath) ? OnnxModelSession.Open(encoderPath, "vae", "encoder", options) : null;
-            return new OnnxVae(decoder, encoder);
-        }
-        catch
-        {
-            decoder.Dispose();
-            throw;
-        }
+        var encoderPath = Path.Combine(directory, OnnxContract.Files.VaeEncoder);
+        return OnnxModelSession.Open(Path.Combine(directory, OnnxContract.Files.VaeDecoder), "vae", "decoder", options, decoder =>
+            File.Exists(encoderPath)
+                ? OnnxModelSession.Open(encoderPath, "vae", "encoder", options, encoder => new OnnxVae(decoder, encoder))
+                : new OnnxVae(decoder, null));
     }
 
     /// <summary>The size of a latent code.</summary>
