@@ -16,9 +16,14 @@ done
 # The global package cache keys on the version: drop any earlier 0.1.0 of ours.
 rm -rf "${NUGET_PACKAGES:-$HOME/.nuget/packages}"/aigc.*
 
-app="$work/app"
-mkdir -p "$app"
-cat > "$app/nuget.config" <<XML
+# new_app DIR NAME SOURCE PACKAGE@VERSION...: a console project outside the solution, restoring from
+# the local feed (and the registry for everything else), with SOURCE as its Program.cs.
+new_app() {
+  local dir=$1 name=$2 source=$3 refs="" spec
+  shift 3
+  for spec in "$@"; do refs="$refs    <PackageReference Include=\"${spec%@*}\" Version=\"${spec#*@}\" />"$'\n'; done
+  mkdir -p "$dir"
+  cat > "$dir/nuget.config" <<XML
 <?xml version="1.0" encoding="utf-8"?>
 <configuration>
   <packageSources>
@@ -28,7 +33,7 @@ cat > "$app/nuget.config" <<XML
   </packageSources>
 </configuration>
 XML
-cat > "$app/Consumer.csproj" <<XML
+  cat > "$dir/$name.csproj" <<XML
 <Project Sdk="Microsoft.NET.Sdk">
   <PropertyGroup>
     <OutputType>Exe</OutputType>
@@ -37,13 +42,15 @@ cat > "$app/Consumer.csproj" <<XML
     <Nullable>enable</Nullable>
   </PropertyGroup>
   <ItemGroup>
-    <PackageReference Include="Aigc.MLNet" Version="0.1.0" />
-    <PackageReference Include="Microsoft.ML" Version="5.0.1" />
-  </ItemGroup>
+$refs  </ItemGroup>
 </Project>
 XML
-cp "$root/tests/PackageConsumer/Program.cs" "$app/Program.cs"
-(cd "$app" && dotnet build -c Release -nologo -v quiet -o bin/app >/dev/null)
+  cp "$source" "$dir/Program.cs"
+  (cd "$dir" && dotnet build -c Release -nologo -v quiet -o bin/app >/dev/null)
+}
+
+app="$work/app"
+new_app "$app" Consumer "$root/tests/PackageConsumer/Program.cs" Aigc.MLNet@0.1.0 Microsoft.ML@5.0.1
 (cd "$app" && dotnet bin/app/Consumer.dll train && dotnet bin/app/Consumer.dll generate) | tee "$work/out.txt"
 grep -q '^ok train:' "$work/out.txt"
 grep -q '^ok generate:' "$work/out.txt"
@@ -51,24 +58,7 @@ test -s "$app/consumer-samples.png"
 
 # The slim app: Aigc.MLNet.Onnx and ML.NET's ONNX transformer only; no Aigc.Torch, no libtorch.
 slim="$work/slim"
-mkdir -p "$slim"
-cp "$app/nuget.config" "$slim/"
-cat > "$slim/Slim.csproj" <<XML
-<Project Sdk="Microsoft.NET.Sdk">
-  <PropertyGroup>
-    <OutputType>Exe</OutputType>
-    <TargetFramework>net10.0</TargetFramework>
-    <ImplicitUsings>enable</ImplicitUsings>
-    <Nullable>enable</Nullable>
-  </PropertyGroup>
-  <ItemGroup>
-    <PackageReference Include="Aigc.MLNet.Onnx" Version="0.1.0" />
-    <PackageReference Include="Microsoft.ML.OnnxTransformer" Version="5.0.1" />
-  </ItemGroup>
-</Project>
-XML
-cp "$root/tests/SlimConsumer/Program.cs" "$slim/Program.cs"
-(cd "$slim" && dotnet build -c Release -nologo -v quiet -o bin/app >/dev/null)
+new_app "$slim" Slim "$root/tests/SlimConsumer/Program.cs" Aigc.MLNet.Onnx@0.1.0 Microsoft.ML.OnnxTransformer@5.0.1
 if ls "$slim/bin/app" | grep -qiE 'torch'; then echo "the slim app's output holds libtorch files"; exit 1; fi
 (cd "$slim" && dotnet bin/app/Slim.dll "$app/consumer-onnx") | tee -a "$work/out.txt"
 grep -q '^ok slim:' "$work/out.txt"
