@@ -25,6 +25,12 @@ public sealed record GenerativeOptions
     /// off by default; the aigc tool and the benches turn it on (measured effect: docs/performance.md).</summary>
     public bool ProcessTuning { get; init; }
 
+    /// <summary>Train data-parallel within this group of processes (see docs/distributed.md): each rank
+    /// trains on its shard of every batch, gradients are averaged, rank 0 writes checkpoints, sample grids
+    /// and logs. <c>ProcessGroup.FromEnvironment()</c> joins the group a launcher (torchrun,
+    /// <c>aigc train --nproc</c>) describes. Null (the default): one process.</summary>
+    public Aigc.Torch.Distributed.ProcessGroup? ProcessGroup { get; init; }
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first bad setting.</summary>
     public void Validate()
     {
@@ -85,6 +91,13 @@ public sealed class GenerativeCatalog
     /// <summary>The logger (a null logger unless one was given).</summary>
     public ILogger Logger { get; private set; } = NullLogger.Instance;
 
+    /// <summary>The group this process trains in data-parallel, or null (one process).</summary>
+    public Aigc.Torch.Distributed.ProcessGroup? ProcessGroup { get; private set; }
+
+    /// <summary>True unless this process is a rank other than 0 of <see cref="ProcessGroup"/>: the process
+    /// that writes files (checkpoints, sample grids, model files in the aigc tool) and logs.</summary>
+    public bool IsMainProcess => ProcessGroup is not { IsMain: false };
+
     /// <summary>The trainers of every model family.</summary>
     public GenerativeTrainers Trainers { get; }
 
@@ -100,6 +113,7 @@ public sealed class GenerativeCatalog
         Device = options.Device ?? Device.Auto(out reason);
         DeviceReason = reason;
         Logger = options.Logger ?? NullLogger.Instance;
+        ProcessGroup = options.ProcessGroup;
     }
 
     /// <summary>A seed for a new trainer with none of its own, drawn from the ML.NET context's seeded

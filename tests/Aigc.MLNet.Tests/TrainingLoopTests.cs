@@ -166,7 +166,7 @@ public class TrainingLoopTests : IDisposable
             Assert.Equal(
             [
                 "seed: 1 in the checkpoint, 2 now",
-                "BatchSize: 8 in the checkpoint, 16 now",
+                "global batch (BatchSize × ranks): 8 in the checkpoint, 16 now",
                 "LearningRate: 0.001 in the checkpoint, 0.5 now",
                 "data: another data set (64 rows in the checkpoint's run, 128 now, or other values)",
             ], e.Differences);

@@ -80,6 +80,8 @@ public sealed class ImageClassifierTrainer : IEstimator<ImageClassifierTransform
 
         public IReadOnlyList<string> BatchColumns => [o.InputColumn, o.LabelColumn];
 
+        public IReadOnlyList<Optimizer> Optimizers => [_optimizer];
+
         public IReadOnlyDictionary<string, double> TrainStep(Batch batch)
         {
             using var scope = DisposeScope.Enter();

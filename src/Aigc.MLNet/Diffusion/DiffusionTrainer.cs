@@ -75,7 +75,7 @@ public sealed class DiffusionTrainer : IEstimator<DiffusionTransformer>
         {
             net.To(_context.Device);
             sampler.To(_context.Device);
-            using var task = new DiffusionTrainingTask(net, sampler, Options, schedule, shape, _context.Device);
+            using var task = new DiffusionTrainingTask(net, sampler, Options, schedule, shape, _context.Device, _context.IsMainProcess);
             var result = new TrainingLoop(_context, _seed).Run(task, train, validation, Options, progress, cancellationToken);
             task.PublishAverage();
             var summary = FamilyFiles.Summary(result, _seed, train, Options.InputColumn);

@@ -22,17 +22,22 @@ internal sealed class DiffusionTrainingTask : ITrainingTask, IDisposable
     private readonly Adam _optimizer;
     private readonly ExponentialMovingAverage _ema;
     private readonly Tensor _sqrtAbar, _sqrtOneMinusAbar;
+    private readonly bool _writeGrids;
     private long _step;
 
     // sampler: a network of the same shape that receives the averaged weights, for sample grids and the result.
-    public DiffusionTrainingTask(UNet net, UNet sampler, DiffusionOptions options, NoiseSchedule schedule, (int C, int H, int W) shape, Device device)
+    // writeGrids: false on all but rank 0 of a data-parallel run, so one process writes the sample grids.
+    public DiffusionTrainingTask(UNet net, UNet sampler, DiffusionOptions options, NoiseSchedule schedule, (int C, int H, int W) shape, Device device,
+        bool writeGrids = true)
     {
-        (_net, _sampler, _options, _schedule, _shape, _device) = (net, sampler, options, schedule, shape, device);
+        (_net, _sampler, _options, _schedule, _shape, _device, _writeGrids) = (net, sampler, options, schedule, shape, device, writeGrids);
         _optimizer = new Adam(net.Parameters(), options.LearningRate);
         _ema = new ExponentialMovingAverage(net, options.EmaDecay);
         _sqrtAbar = Tensor.FromArray(schedule.SqrtAlphasCumprod.Select(v => (float)v).ToArray()).To(device).DetachFromDisposeScope();
         _sqrtOneMinusAbar = Tensor.FromArray(schedule.SqrtOneMinusAlphasCumprod.Select(v => (float)v).ToArray()).To(device).DetachFromDisposeScope();
     }
+
+    public IReadOnlyList<Optimizer> Optimizers => [_optimizer];
 
     public IReadOnlyList<string> BatchColumns => _options.LabelColumn is { } label ? [_options.InputColumn, label] : [_options.InputColumn];
 
@@ -52,11 +57,12 @@ internal sealed class DiffusionTrainingTask : ITrainingTask, IDisposable
         var loss = Loss(x0, labels, Reduction.Mean);
         _optimizer.ZeroGrad();
         loss.Backward();
+        _optimizer.AverageGradients(); // clip the averaged gradient, as with DDP
         if (_options.GradientClip > 0) GradClip.ClipGradNorm(_net.Parameters(), _options.GradientClip);
         _optimizer.Step();
         _ema.Update();
         _step++;
-        if (_options.SampleGridEveryNSteps > 0 && _step % _options.SampleGridEveryNSteps == 0) WriteGrid();
+        if (_writeGrids && _options.SampleGridEveryNSteps > 0 && _step % _options.SampleGridEveryNSteps == 0) WriteGrid();
         return new Dictionary<string, double> { ["loss"] = loss.Item() };
     }
 

@@ -72,7 +72,7 @@ public sealed class GanTrainer : IEstimator<GanTransformer>
         {
             g.To(_context.Device);
             d.To(_context.Device);
-            using var task = new GanTrainingTask(g, d, Options, _context.Device);
+            using var task = new GanTrainingTask(g, d, Options, _context.Device, _context.IsMainProcess);
             var result = new TrainingLoop(_context, _seed).Run(task, train, validation, Options, progress, cancellationToken);
             var summary = FamilyFiles.Summary(result, _seed, train, Options.InputColumn);
             return new GanTransformer(_context, g, Options, shape, summary);

@@ -17,14 +17,18 @@ internal sealed class GanTrainingTask : ITrainingTask, IDisposable
     private readonly GanOptions _options;
     private readonly Device _device;
     private readonly Adam _optG, _optD;
+    private readonly bool _writeGrids;
     private long _step;
 
-    public GanTrainingTask(DcganGenerator g, DcganDiscriminator d, GanOptions options, Device device)
+    // writeGrids: false on all but rank 0 of a data-parallel run, so one process writes the sample grids.
+    public GanTrainingTask(DcganGenerator g, DcganDiscriminator d, GanOptions options, Device device, bool writeGrids = true)
     {
-        (_g, _d, _options, _device) = (g, d, options, device);
+        (_g, _d, _options, _device, _writeGrids) = (g, d, options, device, writeGrids);
         _optG = new Adam(g.Parameters(), options.LearningRate, options.Beta1, options.Beta2);
         _optD = new Adam(d.Parameters(), options.LearningRate, options.Beta1, options.Beta2);
     }
+
+    public IReadOnlyList<Optimizer> Optimizers => [_optD, _optG];
 
     public IReadOnlyList<string> BatchColumns => _options.LabelColumn is { } label ? [_options.InputColumn, label] : [_options.InputColumn];
 
@@ -54,7 +58,7 @@ internal sealed class GanTrainingTask : ITrainingTask, IDisposable
         _optG.Step();
 
         _step++;
-        if (_options.SampleGridEveryNSteps > 0 && _step % _options.SampleGridEveryNSteps == 0) WriteGrid();
+        if (_writeGrids && _options.SampleGridEveryNSteps > 0 && _step % _options.SampleGridEveryNSteps == 0) WriteGrid();
         return new Dictionary<string, double>
         {
             ["d_loss"] = dLoss.Item(),

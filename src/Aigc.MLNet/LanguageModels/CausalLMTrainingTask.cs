@@ -31,6 +31,8 @@ internal sealed class CausalLMTrainingTask : ITrainingTask, IDisposable
 
     public IReadOnlyList<string> BatchColumns => [TokenWindows.ColumnName];
 
+    public IReadOnlyList<Optimizer> Optimizers => [_optimizer];
+
     /// <summary>Mean next-token cross-entropy of (B, T + 1) windows.</summary>
     internal static Tensor Loss(LanguageModule model, Tensor windows, bool mixedPrecision)
     {
@@ -49,6 +51,7 @@ internal sealed class CausalLMTrainingTask : ITrainingTask, IDisposable
         var loss = Loss(_model, batch[TokenWindows.ColumnName], _options.MixedPrecision);
         _optimizer.ZeroGrad();
         loss.Backward();
+        _optimizer.AverageGradients(); // the norm clipped is that of the averaged gradient, as with DDP
         double norm = _options.GradientClip > 0 ? GradClip.ClipGradNorm(_model.Parameters(), _options.GradientClip) : double.NaN;
         _optimizer.Step();
         double lr = _optimizer.Groups[0].LearningRate;

@@ -52,6 +52,31 @@ internal sealed class Batcher
         return new Batch(tensors, n);
     }
 
+    /// <summary>This rank's share of the next global batch of <paramref name="world"/> batches: it skips the
+    /// rows of lower ranks, reads its own, and skips those of higher ranks. Null unless the whole global
+    /// batch was there (every rank reads the same rows, so all agree on the end).</summary>
+    public Batch? NextShard(DataViewRowCursor cursor, int rank, int world)
+    {
+        if (world == 1) return Next(cursor);
+        if (!Skip(cursor, (long)rank * _batchSize)) return null;
+        var batch = Next(cursor);
+        if (batch is null) return null;
+        if (batch.Count < _batchSize || !Skip(cursor, (long)(world - 1 - rank) * _batchSize))
+        {
+            batch.Dispose();
+            return null;
+        }
+        return batch;
+    }
+
+    /// <summary>Moves past <paramref name="rows"/> rows without reading them; false when the cursor ran out first.</summary>
+    public static bool Skip(DataViewRowCursor cursor, long rows)
+    {
+        for (long i = 0; i < rows; i++)
+            if (!cursor.MoveNext()) return false;
+        return true;
+    }
+
     private static ColumnReader MakeColumn<T>(DataViewSchema.Column column, int batchSize) where T : unmanaged =>
         new VectorReader<T>(column, (VectorDataViewType)column.Type, batchSize);
 

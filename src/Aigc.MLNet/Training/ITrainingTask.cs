@@ -2,6 +2,7 @@ using Aigc.MLNet.Data;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Aigc.Torch;
+using Aigc.Torch.Optim;
 
 namespace Aigc.MLNet.Training;
 
@@ -27,6 +28,12 @@ public interface ITrainingTask
 
     /// <summary>Restores what <see cref="GetState"/> returned.</summary>
     void SetState(IReadOnlyDictionary<string, Tensor> state);
+
+    /// <summary>The optimisers <see cref="TrainStep"/> steps. Data-parallel training sets their
+    /// <see cref="Optimizer.DataParallel"/> group so each averages its gradients over the ranks before
+    /// updating; a task that reads gradients before the update (clipping) calls
+    /// <see cref="Optimizer.AverageGradients"/> first. A task listing none trains in one process only.</summary>
+    IReadOnlyList<Optimizer> Optimizers => [];
 }
 
 /// <summary>A batch of rows as tensors on the training device, one per column: vectors as

@@ -37,8 +37,10 @@ internal sealed class RunIdentity
 
     private RunIdentity(int seed) => _seed = seed;
 
-    /// <summary>The identity of a run of <paramref name="task"/> on <paramref name="train"/>.</summary>
-    public static RunIdentity Of(ITrainingTask task, IDataView train, TrainingOptions options, int seed)
+    /// <summary>The identity of a run of <paramref name="task"/> on <paramref name="train"/> by <paramref name="ranks"/>
+    /// data-parallel processes. The batch recorded is the global one (BatchSize × ranks), so a run resumes on
+    /// another number of ranks when the per-rank batch is changed to keep it.</summary>
+    public static RunIdentity Of(ITrainingTask task, IDataView train, TrainingOptions options, int seed, int ranks = 1)
     {
         var id = new RunIdentity(seed);
         id._entries["task"] = task.GetType().Name;
@@ -48,6 +50,7 @@ internal sealed class RunIdentity
             if (NotIdentity.Contains(property.Name) || property.GetIndexParameters().Length > 0) continue;
             id._entries[property.Name] = Describe(property.GetValue(options));
         }
+        id._entries[nameof(TrainingOptions.BatchSize)] = ((long)options.BatchSize * ranks).ToString(CultureInfo.InvariantCulture);
         if (options.ScheduleSteps is { } steps) id._entries["ScheduleSteps"] = steps.ToString(CultureInfo.InvariantCulture);
         return id;
     }
@@ -81,7 +84,9 @@ internal sealed class RunIdentity
             if (metadata.TryGetValue(Prefix + key, out var recorded) && recorded != value)
                 differences.Add(key == "data"
                     ? $"data: another data set ({Rows(recorded)} rows in the checkpoint's run, {Rows(value)} now, or other values)"
-                    : $"{key}: {recorded} in the checkpoint, {value} now");
+                    : key == nameof(TrainingOptions.BatchSize)
+                        ? $"global batch (BatchSize × ranks): {recorded} in the checkpoint, {value} now"
+                        : $"{key}: {recorded} in the checkpoint, {value} now");
         return differences;
     }
 

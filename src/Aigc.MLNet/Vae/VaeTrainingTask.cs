@@ -14,6 +14,8 @@ internal sealed class VaeTrainingTask(VaeModule model, VaeOptions options, Devic
 
     public IReadOnlyList<string> BatchColumns => [options.InputColumn];
 
+    public IReadOnlyList<Optimizer> Optimizers => [_optimizer];
+
     /// <summary>Summed over the batch (as the PyTorch example does): reconstruction and KL terms.</summary>
     internal static (Tensor Reconstruction, Tensor Kl) Loss(VaeModule model, Tensor x, VaeOptions options, bool sample)
     {

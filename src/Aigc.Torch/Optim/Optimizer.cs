@@ -1,4 +1,5 @@
 using System.Globalization;
+using Aigc.Torch.Distributed;
 using Aigc.Torch.Native;
 using Aigc.Torch.Nn;
 using Aigc.Torch.Serialization;
@@ -36,10 +37,38 @@ public abstract class Optimizer : IDisposable
     /// <summary>Updates completed so far.</summary>
     public long StepCount { get; protected set; }
 
-    /// <summary>Applies one update from the parameters' current gradients.</summary>
+    /// <summary>The group whose ranks train these parameters data-parallel, or null (one process).
+    /// When set, <see cref="Step"/> first averages the gradients over the ranks.</summary>
+    public ProcessGroup? DataParallel { get; set; }
+
+    /// <summary>The bucket size of the gradient all-reduce (<see cref="ProcessGroup.DefaultBucketBytes"/>).</summary>
+    public long GradientBucketBytes
+    {
+        get => _bucketBytes;
+        set => _bucketBytes = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(GradientBucketBytes), value, "must be at least 1 byte");
+    }
+
+    private long _bucketBytes = ProcessGroup.DefaultBucketBytes;
+    private bool _gradientsAveraged;
+
+    /// <summary>Averages the gradients over <see cref="DataParallel"/>'s ranks now, once per step: call it
+    /// before anything that reads the gradients (clipping by norm); <see cref="Step"/> skips it when done.
+    /// Does nothing in a single process.</summary>
+    public void AverageGradients()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (DataParallel is not { } group || _gradientsAveraged) return;
+        group.AverageGradients([.. Groups.SelectMany(g => g.Parameters)], _bucketBytes);
+        _gradientsAveraged = true;
+    }
+
+    /// <summary>Applies one update from the parameters' current gradients (averaged over the ranks
+    /// first when <see cref="DataParallel"/> is set).</summary>
     public void Step()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        AverageGradients();
+        _gradientsAveraged = false;
         StepCount++;
         for (int i = 0; i < Groups.Count; i++)
         {
@@ -55,6 +84,7 @@ public abstract class Optimizer : IDisposable
     /// <summary>Drops (or zeroes) every parameter's gradient.</summary>
     public void ZeroGrad(bool setToNone = true)
     {
+        _gradientsAveraged = false;
         foreach (var g in Groups) ZeroGradients(g.Parameters, setToNone);
     }
 
