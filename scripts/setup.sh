@@ -2,6 +2,8 @@
 # Installs what Aigc.MLNet needs on Debian 12, and only what is missing (safe to run repeatedly).
 #   libtorch-dev + libopenblas0-pthread  the engine (without OpenBLAS, Debian's libtorch falls back
 #                                        to reference BLAS and runs ~10x slower)
+#   libgloo-dev                          Gloo's headers, for the shim's data-parallel training over
+#                                        the c10d inside libtorch (the same Gloo libtorch links)
 #   cmake, g++, make                     to build the native shim
 #   dataset-fashion-mnist, fortunes,     real training data (images; fortunes and a word list for text)
 #   wamerican
@@ -12,7 +14,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
-packages=(libtorch-dev libopenblas0-pthread cmake g++ make dataset-fashion-mnist fortunes wamerican
+packages=(libtorch-dev libopenblas0-pthread libgloo-dev cmake g++ make dataset-fashion-mnist fortunes wamerican
           python3-torch python3-pil python3-numpy python3-skimage python3-onnx chromium)
 
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -18,14 +18,14 @@ internal static class CommonOptions
     public static readonly Option<int?> Threads = new("--threads") { Description = "CPU threads libtorch uses (default: all cores)" };
     public static readonly Option<bool> Verbose = new("--verbose") { Description = "Show full error details" };
 
-    public static GenerativeCatalog Context(ParseResult r)
+    public static GenerativeCatalog Context(ParseResult r, Aigc.Torch.Distributed.ProcessGroup? group = null)
     {
         var device = r.GetValue(Device);
         Device? chosen = device == "auto" ? null : ParseDevice(device!);
         int? threads = r.GetValue(Threads);
         if (threads is < 1) throw new CliException($"--threads must be at least 1, not {threads}.");
         // The tool owns its process, so it takes the measured thread and allocator tuning.
-        return new MLContext(r.GetValue(Seed)).Generative(new GenerativeOptions { Device = chosen, Threads = threads, ProcessTuning = true });
+        return new MLContext(r.GetValue(Seed)).Generative(new GenerativeOptions { Device = chosen, Threads = threads, ProcessTuning = true, ProcessGroup = group });
     }
 
     private static Device ParseDevice(string text)
@@ -54,7 +54,8 @@ internal static class CommonOptions
         catch (Exception e) when (e is CliException or ModelFileException or FileNotFoundException or DirectoryNotFoundException or ArgumentException
                                       or InvalidDataException or SchemaMismatchException or NotSupportedException or TorchException or JsonException
                                       or InvalidOperationException or IOException or UnauthorizedAccessException or Aigc.MLNet.Training.TrainingDivergedException
-                                      or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+                                      or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or Aigc.Torch.Distributed.DistributedException
+                                      or PlatformNotSupportedException)
         {
             Console.Error.WriteLine($"error: {OneLine(e)}");
             if (r.GetValue(Verbose)) Console.Error.WriteLine(e);

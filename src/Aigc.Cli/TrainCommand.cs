@@ -12,6 +12,7 @@ using Aigc.MLNet.Training;
 using Aigc.MLNet.Transforms;
 using Aigc.MLNet.Vae;
 using Aigc.Torch;
+using Aigc.Torch.Distributed;
 
 namespace Aigc.Cli;
 
@@ -37,6 +38,8 @@ internal static class TrainCommand
     private static readonly Option<bool> Resume = new("--resume") { Description = "Continue from the checkpoint when it exists (it must come from the same run: family, options, data, batch size, learning rate, seed; --epochs and --steps may grow)" };
     private static readonly Option<bool> ResumeAnyway = new("--resume-anyway") { Description = "With --resume: continue even from a checkpoint of a different run" };
     private static readonly Option<long?> Limit = new("--limit") { Description = "Use at most the first N examples of the data (quick trials) [all families]" };
+    private static readonly Option<int> NProc = new("--nproc") { Description = "Train data-parallel in N worker processes on this machine; each takes --batch-size examples per step (docs/distributed.md). Under torchrun or any launcher that sets WORLD_SIZE, RANK, MASTER_ADDR and MASTER_PORT, leave it out: the tool joins that group [all families]", DefaultValueFactory = _ => 1 };
+    private static readonly Option<int> DistTimeout = new("--dist-timeout") { Description = "Seconds a worker waits for the others (joining, and each step) before it fails naming the rank that stopped", DefaultValueFactory = _ => 300 };
     private static readonly Option<string?> Report = new("--report") { Description = "Folder for the training report: index.html with a chart per metric, sample grids by step and final samples; written on Ctrl+C too [all families]" };
 
     public static Command Create()
@@ -48,10 +51,11 @@ internal static class TrainCommand
               aigc train gan --data fashion-mnist --conditional --epochs 2 --out gan.aigc
               aigc train lm --data fortunes --steps 2000 --out fortunes.aigc
               aigc train vae --data fashion-mnist --preset nano --limit 1000 --out try.aigc   # seconds
+              aigc train lm --data fortunes --steps 2000 --nproc 2 --out fortunes.aigc   # 2 worker processes
             """)
         {
             Family, Data, Out, Preset, Epochs, Steps, BatchSize, LearningRate, Conditional, Architecture, Tokenizer, VocabularySize, Context,
-            Checkpoint, CheckpointEvery, Resume, ResumeAnyway, Limit, Report, CommonOptions.Device, CommonOptions.Seed, CommonOptions.Threads, CommonOptions.Verbose,
+            Checkpoint, CheckpointEvery, Resume, ResumeAnyway, Limit, NProc, DistTimeout, Report, CommonOptions.Device, CommonOptions.Seed, CommonOptions.Threads, CommonOptions.Verbose,
         };
         command.SetAction(r => CommonOptions.Guard(r, () => Run(r)));
         return command;
@@ -59,13 +63,54 @@ internal static class TrainCommand
 
     private static int Run(ParseResult r)
     {
-        var ctx = CommonOptions.Context(r);
-        string family = r.GetValue(Family)!, data = r.GetValue(Data)!, output = r.GetValue(Out)!, preset = r.GetValue(Preset)!;
+        // Flag checks come first, so every worker of a group fails alike before any of them joins it.
+        string family = r.GetValue(Family)!, preset = r.GetValue(Preset)!;
         if (preset is not ("nano" or "small")) throw new CliException($"--preset must be nano or small, not '{preset}'.");
         CommonOptions.RejectInapplicable(r, family,
             (Conditional, ["gan", "diffusion"]), (Architecture, ["vae", "lm"]), (Tokenizer, ["lm"]), (VocabularySize, ["lm"]), (Context, ["lm"]));
         if (CommonOptions.Given(r, VocabularySize) && r.GetValue(Tokenizer) != "bpe") throw new CliException("--vocab-size applies with --tokenizer bpe only.");
         if (CommonOptions.Given(r, ResumeAnyway) && !r.GetValue(Resume)) throw new CliException("--resume-anyway only applies with --resume.");
+        int nproc = r.GetValue(NProc), timeout = r.GetValue(DistTimeout);
+        if (nproc < 1) throw new CliException($"--nproc must be at least 1, not {nproc}.");
+        if (timeout < 1) throw new CliException($"--dist-timeout must be at least 1 second, not {timeout}.");
+        var launched = DistributedEnvironment.Read();
+        if (nproc > 1)
+        {
+            if (launched is not null)
+                throw new CliException("--nproc starts its own worker processes; in a group another launcher started (WORLD_SIZE is set), leave it out.");
+            return WorkerLauncher.Run(r, NProc, nproc);
+        }
+        using var group = launched is null ? null : ProcessGroup.FromEnvironment(TimeSpan.FromSeconds(timeout));
+        var ctx = CommonOptions.Context(r, group);
+        // In a group, rank 0 speaks and writes files; the other ranks train silently beside it.
+        return ctx.IsMainProcess ? RunMain(r, ctx, group) : RunQuiet(r, ctx);
+    }
+
+    private static int RunQuiet(ParseResult r, GenerativeCatalog ctx)
+    {
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            string family = r.GetValue(Family)!, output = r.GetValue(Out)!;
+            var (model, _) = Train(r, ctx, family, r.GetValue(Data)!, r.GetValue(Preset)!, r.GetValue(Checkpoint) ?? output + ".ckpt", null, null, cancel.Token);
+            ((IDisposable)model).Dispose();
+            return 0;
+        }
+        catch (TrainingCancelledException)
+        {
+            return 130;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    private static int RunMain(ParseResult r, GenerativeCatalog ctx, ProcessGroup? group)
+    {
+        string family = r.GetValue(Family)!, data = r.GetValue(Data)!, output = r.GetValue(Out)!, preset = r.GetValue(Preset)!;
         string checkpoint = r.GetValue(Checkpoint) ?? output + ".ckpt";
         string? reportFolder = r.GetValue(Report);
         var report = reportFolder is null ? null : new TrainingReport(reportFolder);
@@ -84,7 +129,8 @@ internal static class TrainCommand
                 if (directory is not null) Directory.CreateDirectory(directory);
                 ctx.MLContext.Model.SaveGenerative(model, output);
                 var last = progress.Last;
-                Console.WriteLine($"saved {output} ({model.Family}) after {model.GetContents().Training.Steps} steps on {ctx.Device}" + (last is null ? "" : $"; {LiveProgress.Describe(last)}"));
+                string where = group is null ? ctx.Device.ToString() : $"{group.WorldSize} processes ({ctx.Device})";
+                Console.WriteLine($"saved {output} ({model.Family}) after {model.GetContents().Training.Steps} steps on {where}" + (last is null ? "" : $"; {LiveProgress.Describe(last)}"));
                 if (report is not null)
                 {
                     var summary = new Dictionary<string, string> { ["family"] = model.Family, ["data"] = data, ["model file"] = output, ["device"] = ctx.Device.ToString() };
@@ -125,7 +171,7 @@ internal static class TrainCommand
     }
 
     private static (ISavableModel Model, string? SampleText) Train(ParseResult r, GenerativeCatalog ctx, string family, string data, string preset,
-        string checkpoint, string? report, LiveProgress progress, CancellationToken cancel)
+        string checkpoint, string? report, LiveProgress? progress, CancellationToken cancel)
     {
         bool nano = preset == "nano", resume = r.GetValue(Resume), conditional = r.GetValue(Conditional), anyway = r.GetValue(ResumeAnyway);
         long every = r.GetValue(CheckpointEvery);
