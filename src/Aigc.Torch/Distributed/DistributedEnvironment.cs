@@ -10,6 +10,14 @@ namespace Aigc.Torch.Distributed;
 /// <param name="LocalRank">LOCAL_RANK (default RANK).</param>
 public sealed record DistributedEnvironment(string MasterAddress, int MasterPort, int Rank, int WorldSize, int LocalRank)
 {
+    /// <summary>True when the launcher already hosts the store at MASTER_ADDR:MASTER_PORT (torchrun's agent
+    /// sets TORCHELASTIC_USE_AGENT_STORE=True), so rank 0 connects to it instead of hosting one.</summary>
+    public bool LauncherHostsStore { get; init; }
+
+    /// <summary>TORCHELASTIC_RESTART_COUNT: how often the launcher restarted the workers (their keys in a
+    /// store that outlives restarts are kept apart by it).</summary>
+    public int RestartCount { get; init; }
+
     /// <summary>torchrun's default port.</summary>
     public const int DefaultPort = 29500;
 
@@ -27,7 +35,11 @@ public sealed record DistributedEnvironment(string MasterAddress, int MasterPort
         int local = Number(lookup, "LOCAL_RANK", 0, world - 1, rank);
         int port = Number(lookup, "MASTER_PORT", 1, 65535, DefaultPort);
         string address = lookup("MASTER_ADDR") is { Length: > 0 } a ? a.Trim() : "127.0.0.1";
-        return new DistributedEnvironment(address, port, rank, world, local);
+        return new DistributedEnvironment(address, port, rank, world, local)
+        {
+            LauncherHostsStore = string.Equals(lookup("TORCHELASTIC_USE_AGENT_STORE")?.Trim(), "true", StringComparison.OrdinalIgnoreCase),
+            RestartCount = string.IsNullOrWhiteSpace(lookup("TORCHELASTIC_RESTART_COUNT")) ? 0 : Number(lookup, "TORCHELASTIC_RESTART_COUNT", 0, int.MaxValue, 0),
+        };
     }
 
     /// <summary>The variables a launcher sets for one worker, for starting processes.</summary>

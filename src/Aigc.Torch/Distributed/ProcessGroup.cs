@@ -65,7 +65,10 @@ public sealed class ProcessGroup : IDisposable
     /// <exception cref="ArgumentException">A bad rank, world size, address or port (named).</exception>
     /// <exception cref="DistributedException">The store could not be hosted or reached within
     /// <paramref name="timeout"/> (the message names the address), or the ranks could not connect.</exception>
-    public static ProcessGroup Join(string masterAddress, int masterPort, int rank, int worldSize, TimeSpan? timeout = null, int? localRank = null)
+    public static ProcessGroup Join(string masterAddress, int masterPort, int rank, int worldSize, TimeSpan? timeout = null, int? localRank = null) =>
+        Join(masterAddress, masterPort, rank, worldSize, timeout, localRank, hostStore: true, "aigc/");
+
+    private static ProcessGroup Join(string masterAddress, int masterPort, int rank, int worldSize, TimeSpan? timeout, int? localRank, bool hostStore, string prefix)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(masterAddress);
         if (worldSize < 1) throw new ArgumentOutOfRangeException(nameof(worldSize), worldSize, "must be at least 1");
@@ -76,17 +79,19 @@ public sealed class ProcessGroup : IDisposable
         if (!IsAvailable)
             throw new PlatformNotSupportedException("The native shim was built without c10d/Gloo, so it cannot train across processes; " +
                 "install libgloo-dev (Debian) and rebuild.");
-        if (DistributedNative.Dist_init(masterAddress, masterPort, rank, worldSize, (long)Math.Ceiling(wait.TotalMilliseconds), out var handle) != 0)
+        if (DistributedNative.Dist_init(masterAddress, masterPort, rank, worldSize, (long)Math.Ceiling(wait.TotalMilliseconds), hostStore ? 1 : 0, prefix, out var handle) != 0)
             throw new DistributedException(rank, NativeStatus.LastError());
         return new ProcessGroup(handle, masterAddress, masterPort, rank, worldSize, localRank ?? rank, wait);
     }
 
     /// <summary>Joins the group torchrun's environment describes (MASTER_ADDR, MASTER_PORT, RANK,
-    /// WORLD_SIZE, LOCAL_RANK); null when WORLD_SIZE is not set (a single process).</summary>
+    /// WORLD_SIZE, LOCAL_RANK); null when WORLD_SIZE is not set (a single process). Under torchrun itself,
+    /// whose agent hosts the store (TORCHELASTIC_USE_AGENT_STORE), every rank connects to that store.</summary>
     /// <exception cref="ArgumentException">A variable is set but malformed, or one is missing (named).</exception>
     public static ProcessGroup? FromEnvironment(TimeSpan? timeout = null) =>
         DistributedEnvironment.Read() is { } env
-            ? Join(env.MasterAddress, env.MasterPort, env.Rank, env.WorldSize, timeout, env.LocalRank)
+            ? Join(env.MasterAddress, env.MasterPort, env.Rank, env.WorldSize, timeout, env.LocalRank, !env.LauncherHostsStore,
+                string.Create(CultureInfo.InvariantCulture, $"aigc/{env.RestartCount}/"))
             : null;
 
     /// <summary>Combines each tensor across ranks, in place. Tensors are packed into buckets of at most

@@ -9,7 +9,7 @@ internal static partial class DistributedNative
 
     [LibraryImport(Lib)] internal static partial int Dist_available();
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int Dist_init(string host, int port, int rank, int world, long timeoutMs, out IntPtr group);
+    internal static partial int Dist_init(string host, int port, int rank, int world, long timeoutMs, int hostStore, string prefix, out IntPtr group);
     [LibraryImport(Lib)] internal static partial void Dist_free(IntPtr group);
     [LibraryImport(Lib)] internal static partial int Dist_all_reduce(IntPtr group, IntPtr[] tensors, int count, int op, long bucketBytes);
     [LibraryImport(Lib)] internal static partial int Dist_average_gradients(IntPtr group, IntPtr[] parameters, int count, long bucketBytes);

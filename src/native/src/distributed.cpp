@@ -5,6 +5,7 @@
 #include "aigc_common.h"
 
 #ifdef AIGC_WITH_C10D
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
@@ -19,13 +20,13 @@ namespace {
 
 using namespace std::chrono;
 
-std::string heartbeat_key(int rank) { return "aigc/heartbeat/" + std::to_string(rank); }
-
 // One rank's membership: the store, the Gloo group, and a heartbeat thread on its own store
 // connection. The heartbeats let a failed collective say which peer stopped: a peer whose counter
 // no longer moves is gone, where Gloo itself only reports a socket address.
 struct Group {
   std::string host;
+  std::string prefix;      // keys of this group in the store (a launcher's store outlives restarts)
+  bool host_store = true;  // rank 0 hosts the store, unless a launcher (torchrun's agent) already does
   int port = 0, rank = 0, world = 1;
   milliseconds timeout{};
   c10::intrusive_ptr<c10d::TCPStore> store;
@@ -45,6 +46,8 @@ struct Group {
     if (beat.joinable()) beat.join();
   }
 
+  std::string heartbeat_key(int r) const { return prefix + "heartbeat/" + std::to_string(r); }
+
   std::string who() const { return "rank " + std::to_string(rank) + " of " + std::to_string(world); }
 
   // The peers whose heartbeat did not move over two beat periods; empty when all look alive
@@ -61,6 +64,7 @@ struct Group {
       return out.str();
     } catch (const std::exception&) {
       // The store lives in rank 0's process: unreachable store = rank 0 is gone.
+      if (!host_store) return std::string();  // the launcher's store is gone: no rank to blame
       return rank == 0 ? std::string() : std::string("0 (the rendezvous store it hosts is unreachable)");
     }
   }
@@ -70,7 +74,7 @@ struct Group {
   c10d::TCPStoreOptions options(bool joining, milliseconds wait) const {
     c10d::TCPStoreOptions o;
     o.port = static_cast<uint16_t>(port);
-    o.isServer = joining && rank == 0;
+    o.isServer = joining && rank == 0 && host_store;
     o.numWorkers = joining ? c10::optional<size_t>(world) : c10::nullopt;
     o.waitWorkers = joining;
     o.timeout = wait;
@@ -93,7 +97,7 @@ void start_heartbeat(Group& g) {
     std::unique_lock<std::mutex> lock(g.beat_mutex);
     while (!g.stopping) {
       try {
-        g.beat_store->add(heartbeat_key(g.rank), 1);
+        g.beat_store->add(g.heartbeat_key(g.rank), 1);
       } catch (const std::exception&) {
         return;  // the store is gone; the next collective reports it
       }
@@ -158,12 +162,13 @@ std::vector<at::Tensor> tensors(TensorH* handles, int32_t count) {
 
 AIGC_API int32_t Dist_available() { return 1; }
 
-// Joins the group: rank 0 hosts the store on host:port and waits for world-1 others. Fails after
-// timeout_ms naming the address when the store cannot be reached.
+// Joins the group: rank 0 hosts the store on host:port (unless host_store is 0: a launcher hosts it)
+// and waits for world-1 others; every key goes under prefix. Fails after timeout_ms naming the
+// address when the store cannot be reached.
 AIGC_API int32_t Dist_init(const char* host, int32_t port, int32_t rank, int32_t world, int64_t timeout_ms,
-                           void** out) {
+                           int32_t host_store, const char* prefix, void** out) {
   return aigc::guard([&] {
-    TORCH_CHECK(host && out, "null argument");
+    TORCH_CHECK(host && prefix && out, "null argument");
     TORCH_CHECK(world >= 1 && rank >= 0 && rank < world, "rank ", rank, " is outside the world of ", world);
     TORCH_CHECK(port > 0 && port < 65536, "port ", port, " is outside 1..65535");
     TORCH_CHECK(timeout_ms > 0, "timeout must be positive");
@@ -173,19 +178,22 @@ AIGC_API int32_t Dist_init(const char* host, int32_t port, int32_t rank, int32_t
     g->rank = rank;
     g->world = world;
     g->timeout = milliseconds(timeout_ms);
+    g->host_store = host_store != 0;
+    g->prefix = prefix;
     std::string where = g->host + ":" + std::to_string(port);
     try {
       g->store = c10::make_intrusive<c10d::TCPStore>(g->host, g->options(true, g->timeout));
     } catch (const std::exception& e) {
       std::ostringstream msg;
-      msg << g->who() << ": could not " << (rank == 0 ? "host" : "reach") << " the rendezvous store at " << where
+      msg << g->who() << ": could not " << (rank == 0 && g->host_store ? "host" : "reach") << " the rendezvous store at " << where
           << " within " << timeout_ms / 1000.0 << " s (" << e.what() << ")";
       throw std::runtime_error(msg.str());
     }
     try {
       auto opts = c10d::ProcessGroupGloo::Options::create(g->timeout);
       opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(g->host == "localhost" ? "127.0.0.1" : g->host));
-      g->pg = c10::make_intrusive<c10d::ProcessGroupGloo>(g->store, rank, world, opts);
+      auto keys = c10::make_intrusive<c10d::PrefixStore>(g->prefix + "gloo", g->store);
+      g->pg = c10::make_intrusive<c10d::ProcessGroupGloo>(keys, rank, world, opts);
     } catch (const std::exception& e) {
       std::ostringstream msg;
       msg << g->who() << ": the store at " << where << " was reached, but connecting to the other ranks failed ("
@@ -301,7 +309,7 @@ AIGC_API int32_t Dist_barrier(void* handle) {
 
 AIGC_API int32_t Dist_available() { return 0; }
 
-AIGC_API int32_t Dist_init(const char*, int32_t, int32_t, int32_t, int64_t, void**) {
+AIGC_API int32_t Dist_init(const char*, int32_t, int32_t, int32_t, int64_t, int32_t, const char*, void**) {
   return aigc::guard([] {
     TORCH_CHECK(false, "this build of the native shim has no c10d/Gloo support (on Debian: apt install libgloo-dev, "
                        "then rebuild the shim)");

@@ -48,6 +48,24 @@ public class DataParallelTrainingTests : IDisposable
     }
 
     [Fact]
+    public void UnderALauncherThatHostsTheStore_TheWorkersConnectToIt()
+    {
+        string output = Path.Combine(_dir, "agent");
+        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in (string[])[Path.Combine(AppContext.BaseDirectory, "Distributed", "agent_store_launch.py"),
+                     LocalLauncher.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), "dotnet", Worker, "regression", output, "8", "3"])
+            start.ArgumentList.Add(a);
+        using var agent = Process.Start(start)!;
+        var errors = agent.StandardError.ReadToEndAsync();
+        string codes = agent.StandardOutput.ReadToEnd();
+        Assert.True(agent.WaitForExit(90_000), "the launch did not finish");
+        Assert.True(codes.Trim() == "[0, 0]", $"worker exit codes {codes}: {errors.Result}");
+        Assert.Equal(Read<double[]>(output + ".rank0.json"), Read<double[]>(output + ".rank1.json"));
+        double worst = Recipes.Regression(null, batch: 16, steps: 3).Zip(Read<double[]>(output + ".rank0.json"), (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(worst < 1e-9, $"differs from one process by {worst}");
+    }
+
+    [Fact]
     public async Task AGptOnTwoRanksFollowsTheLossCurveOfOneRank()
     {
         string corpus = "/usr/share/games/fortunes/fortunes";
