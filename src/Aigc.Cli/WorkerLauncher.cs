@@ -20,9 +20,11 @@ internal static class WorkerLauncher
             args.AddRange([CommonOptions.Threads.Name, Math.Max(1, Environment.ProcessorCount / nproc).ToString(CultureInfo.InvariantCulture)]);
         var (program, prefix) = Self();
         Console.WriteLine($"starting {nproc} worker processes (data-parallel; rank 0 reports)");
-        // Ctrl+C reaches every worker from the terminal; they stop together at the next step and rank 0
-        // writes the checkpoint. The launcher stays to collect them.
-        ConsoleCancelEventHandler keepAlive = (_, e) => e.Cancel = true;
+        // Ctrl+C at a terminal reaches every worker itself; a SIGINT sent to the launcher alone is passed
+        // on. Either way the workers stop together after the next step, rank 0 writes the checkpoint, and
+        // the launcher stays to collect them.
+        using var interrupt = new CancellationTokenSource();
+        ConsoleCancelEventHandler keepAlive = (_, e) => { e.Cancel = true; interrupt.Cancel(); };
         Console.CancelKeyPress += keepAlive;
         try
         {
@@ -30,7 +32,7 @@ internal static class WorkerLauncher
             {
                 if (rank == 0) (isError ? Console.Error : Console.Out).WriteLine(line);
                 else if (isError) Console.Error.WriteLine($"[rank {rank}] {line}");
-            }).GetAwaiter().GetResult();
+            }, interrupt: interrupt.Token).GetAwaiter().GetResult();
             return codes[0] != 0 ? codes[0] : codes.FirstOrDefault(c => c != 0);
         }
         finally

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Aigc.Torch.Serialization;
 using Xunit;
 
 namespace Aigc.Cli.Tests;
@@ -55,5 +57,37 @@ public sealed class DistributedTrainTests : IDisposable
             Environment.SetEnvironmentVariable("RANK", null);
         }
         Assert.False(File.Exists(Path.Combine(_dir, "m.aigc")));
+    }
+
+    [Fact]
+    public void SigintToTheLauncher_StopsEveryWorkerAtOneStep_AndRankZeroWritesTheCheckpoint()
+    {
+        string model = Path.Combine(_dir, "m.aigc"), checkpoint = model + ".ckpt";
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in (string[])[Path.Combine(AppContext.BaseDirectory, "aigc.dll"), "train", "vae", "--data", "fashion-mnist-test", "--limit", "256",
+                     "--preset", "nano", "--batch-size", "16", "--epochs", "1000", "--checkpoint-every", "5", "--nproc", "2", "--device", "cpu", "--out", model])
+            psi.ArgumentList.Add(a);
+        var output = new System.Text.StringBuilder();
+        using var launcher = Process.Start(psi)!;
+        launcher.OutputDataReceived += (_, e) => { if (e.Data is { } line) lock (output) output.AppendLine(line); };
+        launcher.ErrorDataReceived += (_, e) => { if (e.Data is { } line) lock (output) output.AppendLine(line); };
+        launcher.BeginOutputReadLine();
+        launcher.BeginErrorReadLine();
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(checkpoint) && clock.Elapsed < TimeSpan.FromSeconds(30)) Thread.Sleep(20);
+        Assert.True(File.Exists(checkpoint), "no checkpoint appeared");
+        // The launcher alone gets the signal (not its process group): it must pass it on.
+        using (var interrupt = Process.Start("kill", ["-INT", launcher.Id.ToString()])) interrupt.WaitForExit();
+        Assert.True(launcher.WaitForExit(30_000), "the workers did not stop after SIGINT");
+        launcher.WaitForExit();
+        string text;
+        lock (output) text = output.ToString();
+        Assert.Equal(130, launcher.ExitCode);
+        var stopped = System.Text.RegularExpressions.Regex.Match(text, @"stopped after step (\d+); checkpoint of that step: (\S+); continue with --resume");
+        Assert.True(stopped.Success, text);
+        using var file = SafeTensors.Load(checkpoint);
+        Assert.Equal(stopped.Groups[1].Value, file.Metadata["step"]);
+        Assert.Equal("2", file.Metadata["world_size"]);
+        Assert.DoesNotContain("[rank 1]", text);
     }
 }

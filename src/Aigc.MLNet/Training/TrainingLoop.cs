@@ -121,7 +121,7 @@ public sealed class TrainingLoop
         // Says where the run continues, before its first step (no losses yet), with the reports before it.
         if (resumed) Report(earlier: history.ToProgress(options.Epochs, total));
         bool budgetLeft() => options.MaxSteps is not { } max || at.Step < max;
-        for (; at.Epoch <= options.Epochs && budgetLeft(); at.Epoch++, at.StepInEpoch = 0)
+        for (; at.Epoch <= options.Epochs && budgetLeft(); at.Epoch++, at.StepInEpoch = 0, at.RowsInEpoch = 0)
         {
             bool exhausted = false;
             using (var cursor = OpenCursor(train, batcher, options, at.Epoch, seed))

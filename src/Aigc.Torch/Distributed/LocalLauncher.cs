@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace Aigc.Torch.Distributed;
 
@@ -10,8 +11,10 @@ namespace Aigc.Torch.Distributed;
 /// their output is passed on line by line, and when one fails the others are stopped, so a crashed
 /// worker never leaves the rest waiting.
 /// </summary>
-public static class LocalLauncher
+public static partial class LocalLauncher
 {
+    private const int SigInt = 2;
+
     /// <summary>How long the other workers get to stop on their own (their collectives fail and they
     /// report it) after one failed, before they are killed.</summary>
     public static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(30);
@@ -25,9 +28,11 @@ public static class LocalLauncher
     /// <param name="port">The rendezvous port; null picks a free one.</param>
     /// <param name="environment">Extra variables for every worker.</param>
     /// <param name="cancellationToken">Kills the workers when cancelled.</param>
+    /// <param name="interrupt">When signalled, sends each worker SIGINT, as Ctrl+C at a terminal does, so they
+    /// can stop on their own terms (the aigc tool agrees on a step and writes its checkpoint).</param>
     public static async Task<int[]> RunAsync(string fileName, IReadOnlyList<string> arguments, int workers,
         Action<int, string, bool>? output = null, int? port = null, IReadOnlyDictionary<string, string>? environment = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, CancellationToken interrupt = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(fileName);
         ArgumentNullException.ThrowIfNull(arguments);
@@ -52,6 +57,11 @@ public static class LocalLauncher
                 p.BeginErrorReadLine();
                 processes[rank] = p;
             }
+            using var forward = interrupt.Register(() =>
+            {
+                foreach (var p in processes)
+                    if (!p.HasExited) _ = Kill(p.Id, SigInt);
+            });
             var pending = processes.Select(p => p.WaitForExitAsync(cancellationToken)).ToList();
             while (pending.Count > 0)
             {
@@ -84,6 +94,9 @@ public static class LocalLauncher
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    [LibraryImport("libc.so.6", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
 
     private static void Kill(Process?[] processes)
     {

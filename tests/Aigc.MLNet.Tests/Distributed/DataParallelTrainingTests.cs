@@ -48,7 +48,7 @@ public class DataParallelTrainingTests : IDisposable
     }
 
     [Fact]
-    public void UnderALauncherThatHostsTheStore_TheWorkersConnectToIt()
+    public async Task UnderALauncherThatHostsTheStore_TheWorkersConnectToIt()
     {
         string output = Path.Combine(_dir, "agent");
         var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -57,9 +57,9 @@ public class DataParallelTrainingTests : IDisposable
             start.ArgumentList.Add(a);
         using var agent = Process.Start(start)!;
         var errors = agent.StandardError.ReadToEndAsync();
-        string codes = agent.StandardOutput.ReadToEnd();
+        string codes = await agent.StandardOutput.ReadToEndAsync();
         Assert.True(agent.WaitForExit(90_000), "the launch did not finish");
-        Assert.True(codes.Trim() == "[0, 0]", $"worker exit codes {codes}: {errors.Result}");
+        Assert.True(codes.Trim() == "[0, 0]", $"worker exit codes {codes}: {await errors}");
         Assert.Equal(Read<double[]>(output + ".rank0.json"), Read<double[]>(output + ".rank1.json"));
         double worst = Recipes.Regression(null, batch: 16, steps: 3).Zip(Read<double[]>(output + ".rank0.json"), (a, b) => Math.Abs(a - b)).Max();
         Assert.True(worst < 1e-9, $"differs from one process by {worst}");
