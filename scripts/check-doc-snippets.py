@@ -20,7 +20,7 @@ GIVENS = {
 USINGS = ["System", "System.Collections.Generic", "System.Linq", "System.Threading.Tasks", "Aigc.MLNet", "Aigc.MLNet.Classification",
           "Aigc.MLNet.Data", "Aigc.MLNet.Diffusion", "Aigc.MLNet.Evaluation", "Aigc.MLNet.Gan", "Aigc.MLNet.Imaging",
           "Aigc.MLNet.LanguageModels", "Aigc.MLNet.ModelFiles", "Aigc.MLNet.Onnx", "Aigc.MLNet.Text", "Aigc.MLNet.Training", "Aigc.MLNet.Transforms",
-          "Aigc.MLNet.Vae", "Aigc.Torch", "Aigc.Torch.Nn", "Aigc.Torch.Optim", "Aigc.Torch.Serialization", "Microsoft.Extensions.AI", "Microsoft.ML",
+          "Aigc.MLNet.Vae", "Aigc.Torch", "Aigc.Torch.Distributed", "Aigc.Torch.Nn", "Aigc.Torch.Optim", "Aigc.Torch.Serialization", "Microsoft.Extensions.AI", "Microsoft.ML",
           "Microsoft.ML.Data", "Microsoft.ML.Transforms.Image", "Microsoft.ML.Tokenizers"]
 
 
