@@ -15,6 +15,7 @@ public sealed class DistributedTrainTests : IDisposable
     [InlineData("vae")]
     [InlineData("gan")]
     [InlineData("diffusion")]
+    [InlineData("classifier")]
     public void TwoWorkersTrainEveryImageFamily_AndRankZeroSavesTheModel(string family)
     {
         string model = Path.Combine(_dir, family + ".aigc");
@@ -22,7 +23,7 @@ public sealed class DistributedTrainTests : IDisposable
             "--steps", "3", "--batch-size", "16", "--nproc", "2", "--device", "cpu", "--out", model, "--dist-timeout", "60");
         Assert.True(code == 0, errors);
         Assert.Contains("starting 2 worker processes", output);
-        Assert.Contains($"saved {model} ({family}) after 3 steps on 2 processes (cpu)", output);
+        Assert.Contains($"saved {model} ({(family == "classifier" ? "image-classifier" : family)}) after 3 steps on 2 processes (cpu)", output);
         Assert.True(File.Exists(model));
         Assert.True(File.Exists(model + ".ckpt"));
         Assert.Equal("", errors.Trim());
