@@ -2,6 +2,7 @@
 LanguageModelBench (GPT-2 layout, written here independently), trained with the same data, split,
 schedule and threads; and a KV-cached greedy decoding loop for the generation speed comparison.
 Prints one JSON line. Usage: lm_bench.py train [--steps N] | lm_bench.py generate [--new-tokens N] [--rounds N]
+  | lm_bench.py step [--steps N]  (the bare step of run_step_bench.py)
 """
 import json
 import math
@@ -140,6 +141,34 @@ def train():
                       "train_tokens": len(train_ids), "val_tokens": len(val_ids)}))
 
 
+def step():
+    """The bare training step of the overhead and step benches: random windows of the whole corpus,
+    AdamW in two groups, clipping; ms/step over --steps after 20 warm-up steps."""
+    steps, warmup, batch, window = int(arg("--steps", "300")), 20, 12, 65
+    torch.manual_seed(1)
+    docs = fortunes()
+    chars = sorted(set("".join(docs) + "\n\n"))
+    index = {c: i for i, c in enumerate(chars)}
+    stream = torch.tensor([index[c] for c in "\n\n".join(docs)], dtype=torch.long)
+    model = Gpt(len(chars), 128, 4, 4, 64)
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}], lr=1e-3)
+    for i in range(warmup + steps):
+        if i == warmup:
+            start = time.perf_counter()
+        ix = torch.randint(len(stream) - window, (batch,))
+        w = torch.stack([stream[j:j + window] for j in ix])
+        logits = model(w[:, :-1])
+        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), w[:, 1:].reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        loss.item()
+    print(json.dumps({"side": "pytorch", "kind": "gpt", "steps": steps, "ms_per_step": 1000 * (time.perf_counter() - start) / steps}))
+
+
 def generate():
     new_tokens, rounds = int(arg("--new-tokens", "256")), int(arg("--rounds", "5"))
     torch.manual_seed(0)
@@ -161,4 +190,4 @@ def generate():
 
 
 if __name__ == "__main__":
-    {"train": train, "generate": generate}[sys.argv[1]]()
+    {"train": train, "generate": generate, "step": step}[sys.argv[1]]()

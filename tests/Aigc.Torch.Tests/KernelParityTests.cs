@@ -45,6 +45,19 @@ public class KernelParityTests : IDisposable
     }
 
     [Fact]
+    public void CausalAttention_OutputAndTheGradientsOfQueriesKeysAndValues()
+    {
+        Tensor Leaf(string name) => this[name].Clone().Detach().RequiresGrad_();
+        var (q, k, v) = (Leaf("attn.q"), Leaf("attn.k"), Leaf("attn.v"));
+        var y = F.ScaledDotProductAttention(q, k, v, isCausal: true);
+        Close(D(this["attn.output"]), y, 1e-12);
+        (y * this["attn.upstream"]).Sum().Backward();
+        Close(D(this["attn.q_grad"]), q.Grad!, 1e-12);
+        Close(D(this["attn.k_grad"]), k.Grad!, 1e-12);
+        Close(D(this["attn.v_grad"]), v.Grad!, 1e-12);
+    }
+
+    [Fact]
     public void Lstm_PyTorchWeightsGiveTheSameOutputsStatesAndGradients()
     {
         using var lstm = new Nn.Lstm(3, 4, layers: 2);

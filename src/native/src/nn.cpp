@@ -1,5 +1,5 @@
 // Neural-network kernels: convolutions, pooling, resampling, normalisation, embedding,
-// dropout, attention and losses. Parameters are passed in; modules live in C#.
+// dropout, recurrent layers and losses (attention: attention.cpp). Parameters are passed in; modules live in C#.
 #include "aigc_common.h"
 
 #include <torch/version.h>
@@ -102,34 +102,6 @@ AIGC_API int32_t Nn_dropout(TensorH x, double p, int32_t training, TensorH* out)
   return guard([&] {
     TORCH_CHECK(p >= 0.0 && p <= 1.0, "dropout probability must be in [0, 1], got ", p);
     *out = wrap(at::dropout(ref(x), p, training != 0));
-  });
-}
-
-// softmax(q k^T / sqrt(d) + mask) v over (..., L, d) inputs. The fused kernel is used where the
-// libtorch has it (2.0+); 1.13 gets the same math spelled out.
-AIGC_API int32_t Nn_scaled_dot_product_attention(TensorH q, TensorH k, TensorH v, TensorH mask,
-                                                 double dropout_p, int32_t is_causal, TensorH* out) {
-  return guard([&] {
-    const auto &Q = ref(q), &K = ref(k), &V = ref(v);
-#if TORCH_VERSION_MAJOR >= 2
-    *out = wrap(at::scaled_dot_product_attention(Q, K, V, opt(mask), dropout_p, is_causal != 0));
-#else
-    auto scores = at::matmul(Q, K.transpose(-2, -1)) * (1.0 / std::sqrt(static_cast<double>(Q.size(-1))));
-    if (is_causal) {
-      int64_t L = Q.size(-2), S = K.size(-2);
-      auto keep = at::ones({L, S}, Q.options().dtype(at::kBool)).tril();
-      scores = scores.masked_fill(keep.logical_not(), -std::numeric_limits<double>::infinity());
-    }
-    if (mask) {
-      const auto& m = *mask;
-      scores = m.scalar_type() == at::kBool
-                   ? scores.masked_fill(m.logical_not(), -std::numeric_limits<double>::infinity())
-                   : scores + m;
-    }
-    auto attn = at::softmax(scores, -1);
-    if (dropout_p > 0.0) attn = at::dropout(attn, dropout_p, true);
-    *out = wrap(at::matmul(attn, V));
-#endif
   });
 }
 

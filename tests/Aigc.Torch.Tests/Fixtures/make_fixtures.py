@@ -92,6 +92,21 @@ put("lstm.hn", hn)
 put("lstm.cn", cn)
 put("lstm.input_grad", seq.grad)
 
+# --- causal self-attention written out (torch 1.13 has no fused kernel), with all three input gradients ---
+q = torch.randn(2, 3, 5, 4, dtype=torch.float64, requires_grad=True)
+kk = torch.randn(2, 3, 5, 4, dtype=torch.float64, requires_grad=True)
+v = torch.randn(2, 3, 5, 4, dtype=torch.float64, requires_grad=True)
+upstream = torch.randn(2, 3, 5, 4, dtype=torch.float64)
+scores = (q @ kk.transpose(-2, -1)) / 2.0  # sqrt(d) = 2
+scores = scores.masked_fill(torch.ones(5, 5, dtype=torch.bool).triu(1), float("-inf"))
+attn_out = scores.softmax(-1) @ v
+(attn_out * upstream).sum().backward()
+for name, t in (("q", q), ("k", kk), ("v", v)):
+    put(f"attn.{name}", t)
+    put(f"attn.{name}_grad", t.grad)
+put("attn.upstream", upstream)
+put("attn.output", attn_out)
+
 write(os.path.join(os.path.dirname(os.path.abspath(__file__)), "parity.safetensors"), out,
       {"generator": "make_fixtures.py", "torch": torch.__version__})
 print("wrote", len(out), "tensors")
