@@ -5,7 +5,7 @@ using Aigc.Torch.Distributed;
 
 // One rank of a test run: joins the group torchrun's variables describe, runs a recipe and writes
 // what it trained as JSON to OUT.rankN.json. Exit code 0 on success, 3 on a DistributedException
-// (its message on stderr). FAIL_AT kills this process (SIGKILL) in the middle of that step on rank 1.
+// (its message on stderr), 5 when the ranks were given different runs. FAIL_AT kills this process (SIGKILL) in the middle of that step on rank 1.
 //   regression OUT BATCH STEPS [CHECKPOINT EVERY FAIL_AT]
 //   gpt OUT BATCH STEPS CORPUS
 int Arg(int i) => int.Parse(args[i], CultureInfo.InvariantCulture);
@@ -26,4 +26,9 @@ catch (DistributedException e)
 {
     Console.Error.WriteLine(e.Message);
     return 3;
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 5;
 }

@@ -49,6 +49,24 @@ internal sealed class DataParallel : IDisposable
         return t.ToArray<long>();
     }
 
+    /// <summary>Fails on every rank, before any training, when the ranks were not given the same run: the
+    /// same number of rows (when known), batch size and budgets. Ranks that disagreed would shard the data
+    /// differently and wait on each other until the timeout.</summary>
+    /// <exception cref="InvalidOperationException">The ranks disagree; the message lists each rank's values.</exception>
+    public void CheckSameRun(long? rows, TrainingOptions options)
+    {
+        if (_group is null) return;
+        long[] mine = [rows ?? -1, options.BatchSize, options.Epochs, options.MaxSteps ?? -1];
+        using var local = Tensor.FromArray<long>(mine, mine.Length);
+        using var all = _group.AllGather(local);
+        var each = all.ToArray<long>().Chunk(mine.Length).ToArray();
+        if (each.All(r => r.SequenceEqual(each[0]))) return;
+        static string Describe(long[] r) =>
+            $"{(r[0] < 0 ? "unknown" : r[0].ToString(System.Globalization.CultureInfo.InvariantCulture))} rows, BatchSize {r[1]}, Epochs {r[2]}, MaxSteps {(r[3] < 0 ? "none" : r[3])}";
+        throw new InvalidOperationException("The ranks of this data-parallel run were given different runs; every rank must read the same data " +
+            "with the same options: " + string.Join("; ", each.Select((r, i) => $"rank {i}: {Describe(r)}")) + ".");
+    }
+
     /// <summary>Makes every rank start from rank 0's state: weights, buffers, optimiser moments and
     /// counters (after rank 0 resumed a checkpoint, the others hold its state too).</summary>
     public void ShareState(ITrainingTask task)

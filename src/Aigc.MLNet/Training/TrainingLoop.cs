@@ -60,6 +60,7 @@ public sealed class TrainingLoop
         if (validation is not null) _ = new Batcher(validation.Schema, task.BatchColumns, options.BatchSize, _context.Device);
         long? rows = train.GetRowCount();
         if (rows == 0) throw new ArgumentException("The training data has no rows.", nameof(train));
+        parallel.CheckSameRun(rows, options);
         long globalBatch = (long)options.BatchSize * parallel.World;
         bool dropPartial = options.DropLastPartialBatch || parallel.World > 1;
         long? stepsPerEpoch = rows is { } r ? (dropPartial ? r / globalBatch : (r + globalBatch - 1) / globalBatch) : null;

@@ -16,13 +16,15 @@ public class DataParallelTrainingTests : IDisposable
     private static readonly string Worker = typeof(Recipes).Assembly.Location;
 
     // Starts two workers; returns their exit codes, stderr text and wall time.
-    private async Task<(int[] Codes, string Errors, TimeSpan Elapsed)> TwoWorkers(params string[] args)
+    private Task<(int[] Codes, string Errors, TimeSpan Elapsed)> TwoWorkers(params string[] args) => TwoWorkers(null, args);
+
+    private static async Task<(int[] Codes, string Errors, TimeSpan Elapsed)> TwoWorkers(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var errors = new System.Text.StringBuilder();
         var clock = Stopwatch.StartNew();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var codes = await LocalLauncher.RunAsync("dotnet", [Worker, .. args], 2,
-            (rank, line, isError) => { if (isError) lock (errors) errors.AppendLine($"[{rank}] {line}"); }, cancellationToken: timeout.Token);
+            (rank, line, isError) => { if (isError) lock (errors) errors.AppendLine($"[{rank}] {line}"); }, environment: environment, cancellationToken: timeout.Token);
         return (codes, errors.ToString(), clock.Elapsed);
     }
 
@@ -81,6 +83,16 @@ public class DataParallelTrainingTests : IDisposable
         for (int i = 0; i < one.Length; i++)
             Assert.True(Math.Abs(one[i] - two[i]) < 1e-3 * one[i], $"step {i + 1}: one rank {one[i]}, two ranks {two[i]}");
         Assert.True(one[^1] < one[0] - 0.5, $"the loss did not fall: {one[0]} -> {one[^1]}");
+    }
+
+    [Fact]
+    public async Task RanksGivenDifferentRunsFailAtTheStartNamingEachRanksSettings()
+    {
+        var (codes, errors, elapsed) = await TwoWorkers(new Dictionary<string, string> { ["AIGC_TEST_RANK1_BATCH"] = "4" },
+            "regression", Path.Combine(_dir, "mismatch"), "8", "5");
+        Assert.Equal([5, 5], codes);
+        Assert.Contains($"rank 0: {Recipes.Rows} rows, BatchSize 8, Epochs 100, MaxSteps 5; rank 1: {Recipes.Rows} rows, BatchSize 4, Epochs 100, MaxSteps 5.", errors);
+        Assert.True(elapsed < TimeSpan.FromSeconds(15), $"took {elapsed}");
     }
 
     [Fact]
