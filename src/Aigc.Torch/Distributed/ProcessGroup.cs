@@ -160,13 +160,13 @@ public sealed class ProcessGroup : IDisposable
     /// <summary>Leaves the group if the owner forgot to.</summary>
     ~ProcessGroup() => Dispose();
 
-    private IntPtr Live()
+    internal IntPtr Live()
     {
         ObjectDisposedException.ThrowIf(_handle == IntPtr.Zero, this);
         return _handle;
     }
 
-    private static IntPtr[] Handles<T>(IReadOnlyList<T> tensors) where T : Tensor
+    internal static IntPtr[] Handles<T>(IReadOnlyList<T> tensors) where T : Tensor
     {
         var handles = new IntPtr[tensors.Count];
         for (int i = 0; i < handles.Length; i++)
@@ -174,7 +174,7 @@ public sealed class ProcessGroup : IDisposable
         return handles;
     }
 
-    private void Call<T>(Func<int> native, IReadOnlyList<T> keepAlive) where T : Tensor
+    internal void Call<T>(Func<int> native, IReadOnlyList<T> keepAlive) where T : Tensor
     {
         int status = native();
         GC.KeepAlive(keepAlive);

@@ -16,4 +16,8 @@ internal static partial class DistributedNative
     [LibraryImport(Lib)] internal static partial int Dist_broadcast(IntPtr group, IntPtr[] tensors, int count, int root, long bucketBytes);
     [LibraryImport(Lib)] internal static partial int Dist_all_gather(IntPtr group, TensorHandle input, out IntPtr result);
     [LibraryImport(Lib)] internal static partial int Dist_barrier(IntPtr group);
+    [LibraryImport(Lib)] internal static partial int Dist_reducer_new(IntPtr group, IntPtr[] parameters, int count, long bucketBytes, out IntPtr reducer);
+    [LibraryImport(Lib)] internal static partial int Dist_reducer_arm(IntPtr reducer);
+    [LibraryImport(Lib)] internal static partial int Dist_reducer_finish(IntPtr reducer);
+    [LibraryImport(Lib)] internal static partial void Dist_reducer_free(IntPtr reducer);
 }

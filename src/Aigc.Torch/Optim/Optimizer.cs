@@ -38,16 +38,35 @@ public abstract class Optimizer : IDisposable
     public long StepCount { get; protected set; }
 
     /// <summary>The group whose ranks train these parameters data-parallel, or null (one process).
-    /// When set, <see cref="Step"/> first averages the gradients over the ranks.</summary>
-    public ProcessGroup? DataParallel { get; set; }
+    /// When set, the gradients are averaged over the ranks before <see cref="Step"/> updates: while
+    /// backward runs (bucket by bucket, as each bucket's gradients arrive) when <see cref="ZeroGrad"/>
+    /// started the step, else all at once in <see cref="AverageGradients"/>.</summary>
+    public ProcessGroup? DataParallel
+    {
+        get => _dataParallel;
+        set
+        {
+            if (ReferenceEquals(value, _dataParallel)) return;
+            DropReducer();
+            _dataParallel = value;
+        }
+    }
 
-    /// <summary>The bucket size of the gradient all-reduce (<see cref="ProcessGroup.DefaultBucketBytes"/>).</summary>
+    /// <summary>The bucket size of the gradient all-reduce (<see cref="ProcessGroup.DefaultBucketBytes"/>;
+    /// the first bucket reduced holds at most 1 MiB, so communication starts early in backward).</summary>
     public long GradientBucketBytes
     {
         get => _bucketBytes;
-        set => _bucketBytes = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(GradientBucketBytes), value, "must be at least 1 byte");
+        set
+        {
+            _bucketBytes = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(GradientBucketBytes), value, "must be at least 1 byte");
+            DropReducer();
+        }
     }
 
+    private ProcessGroup? _dataParallel;
+    private GradientReducer? _reducer;
+    private bool _reducerArmed;
     private long _bucketBytes = ProcessGroup.DefaultBucketBytes;
     private bool _gradientsAveraged;
 
@@ -58,8 +77,20 @@ public abstract class Optimizer : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (DataParallel is not { } group || _gradientsAveraged) return;
-        group.AverageGradients([.. Groups.SelectMany(g => g.Parameters)], _bucketBytes);
+        if (_reducerArmed)
+        {
+            _reducerArmed = false;
+            _reducer!.Finish();
+        }
+        else group.AverageGradients([.. Groups.SelectMany(g => g.Parameters)], _bucketBytes);
         _gradientsAveraged = true;
+    }
+
+    private void DropReducer()
+    {
+        _reducer?.Dispose();
+        _reducer = null;
+        _reducerArmed = false;
     }
 
     /// <summary>Applies one update from the parameters' current gradients (averaged over the ranks
@@ -85,6 +116,12 @@ public abstract class Optimizer : IDisposable
     public void ZeroGrad(bool setToNone = true)
     {
         _gradientsAveraged = false;
+        if (DataParallel is { WorldSize: > 1 } group)
+        {
+            _reducer ??= new GradientReducer(group, [.. Groups.SelectMany(g => g.Parameters)], _bucketBytes);
+            _reducer.Arm();
+            _reducerArmed = true;
+        }
         foreach (var g in Groups) ZeroGradients(g.Parameters, setToNone);
     }
 
@@ -157,6 +194,7 @@ public abstract class Optimizer : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
+        DropReducer();
         foreach (var (_, t) in StateTensors()) t.Dispose();
         GC.SuppressFinalize(this);
     }

@@ -92,6 +92,42 @@ public class ProcessGroupTests
     }
 
     [Fact]
+    public void TheOptimiserAveragesGradientsWhileBackwardRuns_BucketByBucket_AndOnlyWhenArmed()
+    {
+        var results = OnTwoRanks(g =>
+        {
+            using var scope = DisposeScope.Enter();
+            var a = new Parameter(Tensor.FromArray(new float[] { 1, 2, 3 }, 3));
+            var b = new Parameter(Tensor.FromArray(new float[] { 4, 5 }, 2));
+            var c = new Parameter(Tensor.FromArray(new double[] { 6 }, 1));   // another dtype: a bucket of its own
+            var unused = new Parameter(Tensor.FromArray(new float[] { 7 }, 1));
+            // 8-byte buckets: one or two parameters each, so hooks start several all-reduces during backward.
+            using var sgd = new Aigc.Torch.Optim.Sgd([a, b, c, unused], learningRate: 1) { DataParallel = g, GradientBucketBytes = 8 };
+            for (int step = 0; step < 2; step++)
+            {
+                sgd.ZeroGrad();
+                float k = g.Rank + 1;   // rank 0 scales its loss by 1, rank 1 by 2: the average is 1.5
+                ((a * a).Sum() * k + b.Sum() * k + c.Sum() * (3.0 * k)).Backward();
+                sgd.Step();
+                // A backward outside the armed window (a GAN's discriminator during the generator's
+                // step), on one rank only: it must start nothing, or the next step's collectives
+                // would pair up wrongly and never finish.
+                if (g.Rank == 0) (a.Sum() * 5).Backward();
+            }
+            return (a.ToArray<float>(), b.ToArray<float>(), c.ToArray<double>(), unused.ToArray<float>(), unused.Grad!.ToArray<float>());
+        });
+        // Two SGD steps of lr 1 on the averaged gradients: a ← a − 1.5·2a twice = 4a; b ← b − 1.5 twice; c ← c − 4.5 twice.
+        foreach (var (a, b, c, unused, unusedGrad) in results)
+        {
+            Assert.Equal([4f, 8, 12], a);
+            Assert.Equal([1f, 2], b);
+            Assert.Equal([-3.0], c);
+            Assert.Equal([7f], unused);
+            Assert.Equal([0f], unusedGrad);
+        }
+    }
+
+    [Fact]
     public void AnUnreachableStoreFailsWithinTheTimeoutNamingTheAddress()
     {
         int port = LocalLauncher.FreePort(); // nobody listens there
