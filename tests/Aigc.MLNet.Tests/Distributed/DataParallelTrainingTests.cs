@@ -103,7 +103,9 @@ public class DataParallelTrainingTests : IDisposable
         var (codes, errors, elapsed) = await TwoWorkers("regression", Path.Combine(_dir, "killed"), "8", "8", checkpoint, "2", "5");
         Assert.Equal(3, codes[0]);
         Assert.NotEqual(0, codes[1]);
-        Assert.Contains("[0] rank 0 of 2: gradient all-reduce failed; rank 1 stopped responding", errors);
+        // Whichever collective rank 0 is in when rank 1 dies reports it (the gradients' own all-reduce
+        // may already have completed during rank 1's backward).
+        Assert.Matches(@"\[0\] rank 0 of 2: [a-z -]+ failed; rank 1 stopped responding", errors);
         Assert.True(elapsed < TimeSpan.FromSeconds(20), $"rank 0 took {elapsed} to stop (timeout 20 s)");
 
         // The checkpoint of step 4 resumes in one process with the same global batch and data order,
