@@ -11,10 +11,9 @@ import time
 
 import torch
 import torch.distributed as dist
-import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lm_bench import Gpt, fortunes  # noqa: E402  the same independently written GPT as the LM bench
+from lm_bench import step_setup, train_step  # noqa: E402  the same GPT, data and step as the LM bench
 
 
 def arg(name, fallback):
@@ -47,42 +46,21 @@ def allreduce():
 
 
 def gpt_step():
-    batch, window = 12, 65
     blocks, block_steps = int(arg("--blocks", "6")), int(arg("--block", "20"))
-    docs = fortunes()
-    chars = sorted(set("".join(docs) + "\n\n"))
-    index = {c: i for i, c in enumerate(chars)}
-    stream = torch.tensor([index[c] for c in "\n\n".join(docs)], dtype=torch.long)
-    torch.manual_seed(1)
-    model = Gpt(len(chars), 128, 4, 4, 64)
+    model, opt, stream = step_setup()
     ddp = torch.nn.parallel.DistributedDataParallel(model)
-    decay = [p for p in model.parameters() if p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}], lr=1e-3)
     generator = torch.Generator().manual_seed(1 + dist.get_rank())
     synced, alone = [], []
-
-    def step():
-        ix = torch.randint(len(stream) - window, (batch,), generator=generator)
-        w = torch.stack([stream[i:i + window] for i in ix])
-        logits = ddp(w[:, :-1])
-        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), w[:, 1:].reshape(-1))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        loss.item()
-
     for b in range(-1, 2 * blocks):
         sync = b % 2 == 0
         dist.barrier()
         start = time.perf_counter()
         for _ in range(block_steps):
             if sync:
-                step()
+                train_step(ddp, model, opt, stream, generator)
             else:
                 with ddp.no_sync():
-                    step()
+                    train_step(ddp, model, opt, stream, generator)
         ms = 1000 * (time.perf_counter() - start) / block_steps
         if b >= 0:
             (synced if sync else alone).append(ms)

@@ -141,10 +141,8 @@ def train():
                       "train_tokens": len(train_ids), "val_tokens": len(val_ids)}))
 
 
-def step():
-    """The bare training step of the overhead and step benches: random windows of the whole corpus,
-    AdamW in two groups, clipping; ms/step over --steps after 20 warm-up steps."""
-    steps, warmup, batch, window = int(arg("--steps", "300")), 20, 12, 65
+def step_setup():
+    """The baby GPT of the step benches, its AdamW groups, and the fortunes as one character stream."""
     torch.manual_seed(1)
     docs = fortunes()
     chars = sorted(set("".join(docs) + "\n\n"))
@@ -154,18 +152,30 @@ def step():
     decay = [p for p in model.parameters() if p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}], lr=1e-3)
+    return model, opt, stream
+
+
+def train_step(net, model, opt, stream, generator=None, batch=12, window=65):
+    """One bare step on random windows: `net` runs the forward pass (the model, or DDP around it)."""
+    ix = torch.randint(len(stream) - window, (batch,), generator=generator)
+    w = torch.stack([stream[j:j + window] for j in ix])
+    logits = net(w[:, :-1])
+    loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), w[:, 1:].reshape(-1))
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    loss.item()
+
+
+def step():
+    """The bare training step of the overhead and step benches: ms/step over --steps after 20 warm-up steps."""
+    steps, warmup = int(arg("--steps", "300")), 20
+    model, opt, stream = step_setup()
     for i in range(warmup + steps):
         if i == warmup:
             start = time.perf_counter()
-        ix = torch.randint(len(stream) - window, (batch,))
-        w = torch.stack([stream[j:j + window] for j in ix])
-        logits = model(w[:, :-1])
-        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), w[:, 1:].reshape(-1))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        loss.item()
+        train_step(model, model, opt, stream)
     print(json.dumps({"side": "pytorch", "kind": "gpt", "steps": steps, "ms_per_step": 1000 * (time.perf_counter() - start) / steps}))
 
 
