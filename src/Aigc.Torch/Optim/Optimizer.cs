@@ -82,9 +82,12 @@ public abstract class Optimizer : IDisposable
             _reducerArmed = false;
             _reducer!.Finish();
         }
-        else group.AverageGradients([.. Groups.SelectMany(g => g.Parameters)], _bucketBytes);
+        else group.AverageGradients(ReducedParameters(), _bucketBytes);
         _gradientsAveraged = true;
     }
+
+    // Frozen parameters never get gradients on any rank, so they take no part (and stay skipped by the update).
+    private Parameter[] ReducedParameters() => [.. Groups.SelectMany(g => g.Parameters).Where(p => p.RequiresGrad)];
 
     private void DropReducer()
     {
@@ -118,7 +121,7 @@ public abstract class Optimizer : IDisposable
         _gradientsAveraged = false;
         if (DataParallel is { WorldSize: > 1 } group)
         {
-            _reducer ??= new GradientReducer(group, [.. Groups.SelectMany(g => g.Parameters)], _bucketBytes);
+            _reducer ??= new GradientReducer(group, ReducedParameters(), _bucketBytes);
             _reducer.Arm();
             _reducerArmed = true;
         }

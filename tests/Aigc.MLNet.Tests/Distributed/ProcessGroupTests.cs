@@ -101,8 +101,9 @@ public class ProcessGroupTests
             var b = new Parameter(Tensor.FromArray(new float[] { 4, 5 }, 2));
             var c = new Parameter(Tensor.FromArray(new double[] { 6 }, 1));   // another dtype: a bucket of its own
             var unused = new Parameter(Tensor.FromArray(new float[] { 7 }, 1));
+            var frozen = new Parameter(Tensor.FromArray(new float[] { 9 }, 1), requiresGrad: false);   // takes no part
             // 8-byte buckets: one or two parameters each, so hooks start several all-reduces during backward.
-            using var sgd = new Aigc.Torch.Optim.Sgd([a, b, c, unused], learningRate: 1) { DataParallel = g, GradientBucketBytes = 8 };
+            using var sgd = new Aigc.Torch.Optim.Sgd([a, b, c, unused, frozen], learningRate: 1) { DataParallel = g, GradientBucketBytes = 8 };
             for (int step = 0; step < 2; step++)
             {
                 sgd.ZeroGrad();
@@ -114,6 +115,8 @@ public class ProcessGroupTests
                 // would pair up wrongly and never finish.
                 if (g.Rank == 0) (a.Sum() * 5).Backward();
             }
+            Assert.Null(frozen.Grad);
+            Assert.Equal([9f], frozen.ToArray<float>());
             return (a.ToArray<float>(), b.ToArray<float>(), c.ToArray<double>(), unused.ToArray<float>(), unused.Grad!.ToArray<float>());
         });
         // Two SGD steps of lr 1 on the averaged gradients: a ← a − 1.5·2a twice = 4a; b ← b − 1.5 twice; c ← c − 4.5 twice.
