@@ -4,7 +4,10 @@ python3-torch, the same libtorch build as ours), alternating for --rounds rounds
 threads: the baby GPT's bare training step (LanguageModelBench overhead --side bare, TorchSharpBench
 gpt, lm_bench.py step) and the engine bench's MLP and conv steps (EngineBench, TorchSharpBench train,
 engine_bench.py). Prints medians and our ratios to each peer, against the issue's targets.
-Usage: run_step_bench.py [--rounds 3] [--threads 2] [--gpt-steps 200]
+Usage: run_step_bench.py [--rounds 3] [--threads 2] [--gpt-steps 200] [--blas pthread|openmp]
+  --blas openmp: Debian's OpenMP build of OpenBLAS (libopenblas0-openmp) for both Debian-libtorch sides
+  (ours and PyTorch), through LD_LIBRARY_PATH (the system's libblas.so.3 choice is left alone), with
+  OpenBLAS on every thread: it shares libtorch's OpenMP pool instead of fighting it.
 """
 import os
 import statistics
@@ -19,6 +22,11 @@ TARGETS = {"gpt": {"torchsharp": 0.95, "pytorch": 0.90}, "mlp": {"torchsharp": 0
 def main():
     rounds, threads, gpt_steps = int(arg("--rounds", "3")), int(arg("--threads", str(os.cpu_count()))), arg("--gpt-steps", "200")
     env = thread_env(threads)
+    blas = arg("--blas", "pthread")
+    if blas == "openmp":
+        env = dict(env, LD_LIBRARY_PATH="/usr/lib/x86_64-linux-gnu/openblas-openmp", OPENBLAS_NUM_THREADS=str(threads), AIGC_BLAS_THREADS=str(threads))
+    elif blas != "pthread":
+        raise SystemExit(f"--blas is pthread or openmp, not {blas}")
     engine = ["train", "--steps32", "300", "--steps256", "40"]
     sides = {
         "ours": [dotnet("LanguageModelBench") + ["overhead", "--side", "bare", "--steps", str(int(gpt_steps) + 20)], dotnet("EngineBench") + engine],
@@ -38,7 +46,8 @@ def main():
                     times.setdefault(key, {}).setdefault(side, []).append(rec["ms_per_step"])
         print(f"round {r + 1}/{rounds} done", file=sys.stderr, flush=True)
 
-    print(f"Training step, ms (median of {rounds} alternating rounds, {threads} threads, BLAS 1 thread for OpenBLAS)\n")
+    blas_text = "OpenMP OpenBLAS on every thread" if blas == "openmp" else "pthread OpenBLAS at 1 thread"
+    print(f"Training step, ms (median of {rounds} alternating rounds, {threads} threads, {blas_text})\n")
     print("| model | batch | ours | TorchSharp 0.107 | PyTorch 1.13 | ours / TorchSharp | ours / PyTorch |")
     print("|---|---|---|---|---|---|---|")
     for (model, batch), by_side in sorted(times.items(), key=lambda kv: (kv[0][0] != "gpt", kv[0])):

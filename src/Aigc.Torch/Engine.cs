@@ -50,6 +50,17 @@ public static class Engine
         return applied != 0;
     }
 
+    /// <summary>How the OpenBLAS behind libblas.so.3 runs its threads: -1 not OpenBLAS, 0 sequential,
+    /// 1 its own pthreads pool (Debian's libopenblas0-pthread), 2 OpenMP (libopenblas0-openmp).</summary>
+    public static int BlasThreading
+    {
+        get
+        {
+            NativeStatus.Check(EngineNative.Engine_blas_threading(out int kind));
+            return kind;
+        }
+    }
+
     /// <summary>Raises glibc's malloc thresholds (see <see cref="ProcessTuning"/>).</summary>
     internal static void TuneMalloc(long mmapThreshold, long trimThreshold) =>
         NativeStatus.Check(EngineNative.Engine_tune_malloc(mmapThreshold, trimThreshold, out _));

@@ -7,9 +7,11 @@ namespace Aigc.Torch;
 /// the native library loads. Loading the library changes nothing by itself.
 /// </summary>
 /// <remarks>
-/// Threads: libtorch's intra-op pool = cores (or <c>AIGC_NUM_THREADS</c>) and OpenBLAS's own pool = 1
-/// (or <c>AIGC_BLAS_THREADS</c>): measured on 2 cores, OpenBLAS's pool on top of libtorch's made a
-/// DCGAN step ~2x slower. Memory: glibc's allocator keeps freed blocks up to 32 MiB in the heap rather
+/// Threads: libtorch's intra-op pool = cores (or <c>AIGC_NUM_THREADS</c>); OpenBLAS's threads (or
+/// <c>AIGC_BLAS_THREADS</c>) = 1 when it runs its own pthreads pool (Debian's default
+/// libopenblas0-pthread: measured on 2 cores, that pool on top of libtorch's made a DCGAN step ~2x
+/// slower), and = the intra-op threads when it is the OpenMP build (libopenblas0-openmp), which shares
+/// libtorch's pool (the GPT step ~30% faster; docs/performance.md). Memory: glibc's allocator keeps freed blocks up to 32 MiB in the heap rather
 /// than unmapping them, and keeps up to 1 GiB of free heap (a conv net at batch 256 trained 2-3x
 /// faster; docs/performance.md); <c>AIGC_MALLOC_TUNING=0</c> leaves the allocator alone. Both are
 /// settings of the whole process, so other native code in it is affected too.
@@ -22,7 +24,9 @@ public static class ProcessTuning
     public static int IntraOpThreads => ReadEnv("AIGC_NUM_THREADS") ?? Environment.ProcessorCount;
 
     /// <summary>BLAS threads the tuning sets.</summary>
-    public static int BlasThreads => ReadEnv("AIGC_BLAS_THREADS") ?? 1;
+    public static int BlasThreads => ReadEnv("AIGC_BLAS_THREADS") ?? (Engine.BlasThreading == OpenMpBlas ? IntraOpThreads : 1);
+
+    private const int OpenMpBlas = 2;
 
     /// <summary>Whether the tuning raises glibc's malloc thresholds (<c>AIGC_MALLOC_TUNING</c>, default on).</summary>
     public static bool MallocTuning => Environment.GetEnvironmentVariable("AIGC_MALLOC_TUNING") != "0";

@@ -30,6 +30,17 @@ public class EngineTests
         Assert.True(Engine.SetBlasThreads(1), "OpenBLAS not found: install libopenblas0-pthread");
 
     [Fact]
+    public void BlasThreading_IsReported_AndChoosesTheTuningsBlasThreads()
+    {
+        // setup.sh's OpenBLAS is the pthreads build (1); run under the OpenMP build (LD_LIBRARY_PATH=
+        // /usr/lib/x86_64-linux-gnu/openblas-openmp) it is 2, and the tuning then gives BLAS every thread.
+        int kind = Engine.BlasThreading;
+        Assert.Contains(kind, new[] { 1, 2 });
+        if (Environment.GetEnvironmentVariable("AIGC_BLAS_THREADS") is null)
+            Assert.Equal(kind == 2 ? ProcessTuning.IntraOpThreads : 1, ProcessTuning.BlasThreads);
+    }
+
+    [Fact]
     public void LibTorchVersion_IsReported()
     {
         Assert.Matches(@"^\d+\.\d+", Engine.LibTorchVersion);

@@ -13,6 +13,7 @@ internal static partial class EngineNative
     [LibraryImport(Lib)] internal static partial int Engine_set_num_threads(int n);
     [LibraryImport(Lib)] internal static partial int Engine_get_num_threads(out int n);
     [LibraryImport(Lib)] internal static partial int Engine_set_blas_threads(int n, out int applied);
+    [LibraryImport(Lib)] internal static partial int Engine_blas_threading(out int kind);
     [LibraryImport(Lib)] internal static partial int Engine_tune_malloc(long mmapThreshold, long trimThreshold, out int applied);
     [LibraryImport(Lib)] internal static partial int Engine_manual_seed(ulong seed);
     [LibraryImport(Lib)] internal static partial int Engine_get_rng_state(out IntPtr state);

@@ -53,6 +53,16 @@ AIGC_API int32_t Engine_set_blas_threads(int32_t n, int32_t* applied) {
   });
 }
 
+// How the OpenBLAS behind libblas.so.3 runs its threads: -1 not OpenBLAS, 0 sequential, 1 its own
+// pthreads pool, 2 OpenMP (it then shares libtorch's OpenMP pool instead of competing with it).
+AIGC_API int32_t Engine_blas_threading(int32_t* kind) {
+  return aigc::guard([&] {
+    using GetParallel = int (*)();
+    auto fn = reinterpret_cast<GetParallel>(dlsym(RTLD_DEFAULT, "openblas_get_parallel"));
+    *kind = fn ? fn() : -1;
+  });
+}
+
 // glibc hands blocks above a (dynamic) threshold straight back to the OS with munmap, so every
 // training step page-faults its large activations in again; measured on a conv net at batch 256
 // that cost 2-3x. Keeping freed memory in the heap (as PyTorch's CUDA caching allocator does on
