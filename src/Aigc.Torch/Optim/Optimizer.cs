@@ -40,7 +40,7 @@ public abstract class Optimizer : IDisposable
     /// <summary>The group whose ranks train these parameters data-parallel, or null (one process).
     /// When set, the gradients are averaged over the ranks before <see cref="Step"/> updates: while
     /// backward runs (bucket by bucket, as each bucket's gradients arrive) when <see cref="ZeroGrad"/>
-    /// started the step, else all at once in <see cref="AverageGradients"/>.</summary>
+    /// started the step, else all at once in <see cref="AverageGradients"/> — one reducer either way.</summary>
     public ProcessGroup? DataParallel
     {
         get => _dataParallel;
@@ -77,14 +77,16 @@ public abstract class Optimizer : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (DataParallel is not { } group || _gradientsAveraged) return;
-        if (_reducerArmed)
-        {
-            _reducerArmed = false;
-            _reducer!.Finish();
-        }
-        else group.AverageGradients(ReducedParameters(), _bucketBytes);
+        // Not armed (no zero-grad before backward): arming now makes finishing reduce every bucket at once.
+        var reducer = Reducer(group);
+        if (!_reducerArmed) reducer.Arm();
+        _reducerArmed = false;
+        reducer.Finish();
         _gradientsAveraged = true;
     }
+
+    private GradientReducer Reducer(ProcessGroup group) =>
+        _reducer ??= new GradientReducer(group, ReducedParameters(), _bucketBytes);
 
     // Frozen parameters never get gradients on any rank, so they take no part (and stay skipped by the update).
     private Parameter[] ReducedParameters() => [.. Groups.SelectMany(g => g.Parameters).Where(p => p.RequiresGrad)];
@@ -119,10 +121,9 @@ public abstract class Optimizer : IDisposable
     public void ZeroGrad(bool setToNone = true)
     {
         _gradientsAveraged = false;
-        if (DataParallel is { WorldSize: > 1 } group)
+        if (DataParallel is { } group)
         {
-            _reducer ??= new GradientReducer(group, ReducedParameters(), _bucketBytes);
-            _reducer.Arm();
+            Reducer(group).Arm();
             _reducerArmed = true;
         }
         foreach (var g in Groups) ZeroGradients(g.Parameters, setToNone);
