@@ -1,5 +1,6 @@
 // Engine benchmark, one side of bench/run_engine_bench.py (the other is bench/engine_bench.py).
-//   EngineBench train --steps32 N --steps256 N    JSON line per (model, batch): ms per training step
+//   EngineBench train --steps32 N --steps256 N [--models mlp,conv]
+//                                                  JSON line per (model, batch): ms per training step
 //   EngineBench sgemm                              JSON line: GFLOP/s of a 2048² float32 matmul
 //   EngineBench soak --steps N                     JSON lines: live tensors and resident memory over N steps
 using System.Diagnostics;
@@ -18,6 +19,12 @@ int Arg(string name, int fallback)
     return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
 }
 
+string ArgText(string name, string fallback)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+}
+
 void Emit(object o) => Console.WriteLine(JsonSerializer.Serialize(o));
 
 // The benches take the process tuning the aigc tool takes (AIGC_PROCESS_TUNING=0 measures without it).
@@ -31,7 +38,7 @@ switch (mode)
     case "train":
         using (var images = LoadImages())
         {
-            foreach (var model in new[] { "mlp", "conv" })
+            foreach (var model in ArgText("--models", "mlp,conv").Split(','))
                 foreach (var batch in new[] { 32, 256 })
                 {
                     int steps = batch == 32 ? Arg("--steps32", 200) : Arg("--steps256", 40);
@@ -60,7 +67,12 @@ static Tensor LoadImages()
 // Batches are consecutive slices of the first 4096 images, cycled: the same on both sides.
 static (double Ms, double Loss) TrainSteps(string model, int batch, int steps, Tensor images)
 {
-    using var net = model == "mlp" ? Models.Mlp() : Models.Conv();
+    using var net = model switch
+    {
+        "mlp" => Models.Mlp(),
+        "conv" => Models.Conv(),
+        _ => throw new ArgumentException($"--models takes mlp and conv, not '{model}'"),
+    };
     using var opt = new Adam(net.Parameters(), 1e-3);
     using var labels = ((images.Sum(1) * 7).Floor() % 10).To(ScalarType.Int64); // a fixed, learnable target
     int perEpoch = (int)images.Size(0) / batch;

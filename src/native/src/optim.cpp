@@ -12,34 +12,68 @@ namespace {
 // addcdiv_): each element of p, g, m and v is read once and p, m, v written once. Same formulas
 // and association as the op sequence.
 template <typename T>
-// Tensors are handles: const here means the handle, not the data it points to.
+struct AdamUpdate {
+  T* p;
+  const T* g;
+  T* m;
+  T* v;
+  T b1, b2, one_minus_b1, one_minus_b2, wd, decay, eps, neg_step, bc2;
+  bool l2, shrink;
+};
+
+// The loop body, inlined into each instruction-set clone below so each is vectorised for its ISA.
+template <typename T>
+__attribute__((always_inline)) inline void adam_range(const AdamUpdate<T>& u, int64_t begin, int64_t end) {
+  for (int64_t i = begin; i < end; ++i) {
+    T grad = u.g[i];
+    T param = u.p[i];
+    if (u.shrink) param *= u.decay;
+    if (u.l2) grad += u.wd * param;
+    T mi = u.m[i] * u.b1 + u.one_minus_b1 * grad;
+    T vi = u.v[i] * u.b2 + u.one_minus_b2 * grad * grad;
+    u.m[i] = mi;
+    u.v[i] = vi;
+    T denom = std::sqrt(vi) / u.bc2 + u.eps;
+    u.p[i] = param + u.neg_step * (mi / denom);
+  }
+}
+
+// The shim is built for the baseline x86-64 ISA (SSE2), where this loop is bound by the square root
+// and division at 4 floats a time (a third of a small MLP's training step, by perf). The AVX2 clone
+// does 8 at a time; it is chosen at run time, so the library still loads on CPUs without AVX2. No
+// FMA: contracting the multiply-adds would change the rounding against torch.optim's op sequence.
+template <typename T>
+void adam_range_baseline(const AdamUpdate<T>& u, int64_t begin, int64_t end) {
+  adam_range(u, begin, end);
+}
+
+#if defined(__x86_64__)
+template <typename T>
+__attribute__((target("avx2"))) void adam_range_avx2(const AdamUpdate<T>& u, int64_t begin, int64_t end) {
+  adam_range(u, begin, end);
+}
+
+bool cpu_has_avx2() {
+  static const bool has = __builtin_cpu_supports("avx2");
+  return has;
+}
+#endif
+
+template <typename T>
 void adam_fused_cpu(const at::Tensor& p, const at::Tensor& g, const at::Tensor& m, const at::Tensor& v, double lr,
                     double beta1, double beta2, double eps, double weight_decay, bool decoupled,
                     double step_size, double bias_correction2_sqrt) {
-  T* P = p.data_ptr<T>();
-  const T* G = g.data_ptr<T>();
-  T* M = m.data_ptr<T>();
-  T* V = v.data_ptr<T>();
-  const T b1 = static_cast<T>(beta1), b2 = static_cast<T>(beta2);
-  const T one_minus_b1 = static_cast<T>(1 - beta1), one_minus_b2 = static_cast<T>(1 - beta2);
-  const T wd = static_cast<T>(weight_decay), decay = static_cast<T>(1 - lr * weight_decay);
-  const T e = static_cast<T>(eps), neg_step = static_cast<T>(-step_size);
-  const T bc2 = static_cast<T>(bias_correction2_sqrt);
-  const bool l2 = weight_decay != 0 && !decoupled, shrink = weight_decay != 0 && decoupled;
-  at::parallel_for(0, p.numel(), 16384, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      T grad = G[i];
-      T param = P[i];
-      if (shrink) param *= decay;
-      if (l2) grad += wd * param;
-      T mi = M[i] * b1 + one_minus_b1 * grad;
-      T vi = V[i] * b2 + one_minus_b2 * grad * grad;
-      M[i] = mi;
-      V[i] = vi;
-      T denom = std::sqrt(vi) / bc2 + e;
-      P[i] = param + neg_step * (mi / denom);
-    }
-  });
+  AdamUpdate<T> u{p.data_ptr<T>(), g.data_ptr<T>(), m.data_ptr<T>(), v.data_ptr<T>(),
+                  static_cast<T>(beta1), static_cast<T>(beta2),
+                  static_cast<T>(1 - beta1), static_cast<T>(1 - beta2),
+                  static_cast<T>(weight_decay), static_cast<T>(1 - lr * weight_decay),
+                  static_cast<T>(eps), static_cast<T>(-step_size), static_cast<T>(bias_correction2_sqrt),
+                  weight_decay != 0 && !decoupled, weight_decay != 0 && decoupled};
+  auto range = &adam_range_baseline<T>;
+#if defined(__x86_64__)
+  if (cpu_has_avx2()) range = &adam_range_avx2<T>;
+#endif
+  at::parallel_for(0, p.numel(), 16384, [&](int64_t begin, int64_t end) { range(u, begin, end); });
 }
 
 bool fusable(const at::Tensor& p, const at::Tensor& g, const at::Tensor& m, const at::Tensor& v) {
