@@ -13,6 +13,8 @@ import statistics
 import subprocess
 import sys
 
+from sidebyside import system_blas, thread_env
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 CS = ["dotnet", os.path.join(HERE, "EngineBench/bin/Release/net10.0/EngineBench.dll")]
 PY = ["/usr/bin/python3", os.path.join(HERE, "engine_bench.py")]
@@ -32,8 +34,7 @@ def run(cmd, env):
 
 def main():
     rounds, threads, soak = arg("--rounds", 5), arg("--threads", os.cpu_count()), arg("--soak-steps", 10000)
-    base = dict(os.environ, OMP_NUM_THREADS=str(threads), AIGC_NUM_THREADS=str(threads),
-                OPENBLAS_NUM_THREADS="1", AIGC_BLAS_THREADS="1")
+    base = thread_env(threads)
     tuned = dict(base, MALLOC_MMAP_THRESHOLD_=str(32 << 20), MALLOC_TRIM_THRESHOLD_=str(1 << 30))
     steps = ["--steps32", "500", "--steps256", "60"]
     sides = {"csharp": (CS, base), "pytorch": (PY, base), "pytorch+malloc": (PY, tuned)}
@@ -44,14 +45,15 @@ def main():
                 times.setdefault((side, rec["model"], rec["batch"]), []).append(rec["ms_per_step"])
         print(f"round {r + 1}/{rounds} done", file=sys.stderr, flush=True)
 
-    # The machine's peak: a large matmul with BLAS on every core (the training runs keep BLAS at one
-    # thread, which was faster overall); the one-thread figure is printed too.
+    # The machine's peak: a large matmul with BLAS on every core (with the pthreads OpenBLAS the
+    # training runs keep BLAS at one thread, which was faster overall); the one-thread figure too.
     allcores = dict(base, OPENBLAS_NUM_THREADS=str(threads), AIGC_BLAS_THREADS=str(threads))
+    blas1 = dict(base, OPENBLAS_NUM_THREADS="1", AIGC_BLAS_THREADS="1")
     sgemm = {name: statistics.median(run(CS + ["sgemm"], env)[0]["gflops"] for _ in range(3))
-             for name, env in (("blas1", base), ("blasN", allcores))}
+             for name, env in (("blas1", blas1), ("blasN", allcores))}
     pyt = statistics.median(run(PY + ["sgemm"], allcores)[0]["gflops"] for _ in range(3))
     peak = max(sgemm.values())
-    print(f"machine: {os.cpu_count()} cores; threads: intra-op {threads}, BLAS 1; rounds: {rounds}")
+    print(f"machine: {os.cpu_count()} cores; threads: intra-op {threads}, BLAS {base['OPENBLAS_NUM_THREADS']} ({system_blas()} OpenBLAS); rounds: {rounds}")
     print(f"sgemm (2048x2048 float32 matmul through the engine): {sgemm['blasN']:.1f} GFLOP/s with BLAS on {threads} threads "
           f"(PyTorch: {pyt:.1f}), {sgemm['blas1']:.1f} with BLAS on 1 thread; peak used below: {peak:.1f}")
     print(f"{'model':6} {'batch':>5} {'C# ms':>8} {'PyTorch ms':>11} {'PyT+malloc ms':>14} {'C# GFLOP/s':>11} {'% of peak':>10}")

@@ -31,7 +31,21 @@ def run(cmd, env):
     return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
 
 
-def thread_env(threads):
-    """The same intra-op threads for libtorch on both sides, single-threaded BLAS."""
+def system_blas():
+    """How the system's OpenBLAS (the libblas.so.3 alternative libtorch loads) runs its threads:
+    'openmp' (in libtorch's OpenMP pool; scripts/setup.sh selects it) or 'pthread' (its own pool)."""
+    path = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
+    return "openmp" if "openblas-openmp" in path else "pthread"
+
+
+def thread_env(threads, blas=None):
+    """The same intra-op threads for libtorch on both sides, and the BLAS threads our process tuning
+    gives the BLAS build in use: all of them for the OpenMP build, which shares libtorch's pool, and
+    one for the pthreads build, whose own pool would fight it. `blas` ('openmp' or 'pthread') points
+    the process at that build through LD_LIBRARY_PATH instead of the system's choice."""
     t = str(threads)
-    return dict(os.environ, OMP_NUM_THREADS=t, AIGC_NUM_THREADS=t, OPENBLAS_NUM_THREADS="1", AIGC_BLAS_THREADS="1")
+    env = dict(os.environ, OMP_NUM_THREADS=t, AIGC_NUM_THREADS=t)
+    if blas is not None:
+        env["LD_LIBRARY_PATH"] = f"/usr/lib/x86_64-linux-gnu/openblas-{blas}"
+    blas_threads = t if (blas or system_blas()) == "openmp" else "1"
+    return dict(env, OPENBLAS_NUM_THREADS=blas_threads, AIGC_BLAS_THREADS=blas_threads)
