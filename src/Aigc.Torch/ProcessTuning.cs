@@ -8,10 +8,11 @@ namespace Aigc.Torch;
 /// </summary>
 /// <remarks>
 /// Threads: libtorch's intra-op pool = cores (or <c>AIGC_NUM_THREADS</c>); OpenBLAS's threads (or
-/// <c>AIGC_BLAS_THREADS</c>) = 1 when it runs its own pthreads pool (Debian's default
-/// libopenblas0-pthread: measured on 2 cores, that pool on top of libtorch's made a DCGAN step ~2x
-/// slower), and = the intra-op threads when it is the OpenMP build (libopenblas0-openmp), which shares
-/// libtorch's pool (the GPT step ~30% faster; docs/performance.md). Memory: glibc's allocator keeps freed blocks up to 32 MiB in the heap rather
+/// <c>AIGC_BLAS_THREADS</c>) = the intra-op threads when it is the OpenMP build (libopenblas0-openmp,
+/// which <c>scripts/setup.sh</c> selects), which runs in libtorch's own pool (the GPT step 0.72 of the
+/// time it takes with the pthreads build; docs/performance.md), and = 1 when it runs its own pthreads
+/// pool (Debian's default libopenblas0-pthread: measured on 2 cores, that pool on top of libtorch's
+/// made a DCGAN step ~2x slower). Memory: glibc's allocator keeps freed blocks up to 32 MiB in the heap rather
 /// than unmapping them, and keeps up to 1 GiB of free heap (a conv net at batch 256 trained 2-3x
 /// faster; docs/performance.md); <c>AIGC_MALLOC_TUNING=0</c> leaves the allocator alone. Both are
 /// settings of the whole process, so other native code in it is affected too.

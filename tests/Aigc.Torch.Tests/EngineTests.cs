@@ -27,13 +27,14 @@ public class EngineTests
     [Fact]
     public void BlasThreads_AreSettableWithOpenBlas() =>
         // Debian's libtorch links libblas.so.3; with libopenblas0-pthread that is OpenBLAS.
-        Assert.True(Engine.SetBlasThreads(1), "OpenBLAS not found: install libopenblas0-pthread");
+        Assert.True(Engine.SetBlasThreads(1), "OpenBLAS not found: install libopenblas0-openmp (scripts/setup.sh)");
 
     [Fact]
     public void BlasThreading_IsReported_AndChoosesTheTuningsBlasThreads()
     {
-        // setup.sh's OpenBLAS is the pthreads build (1); run under the OpenMP build (LD_LIBRARY_PATH=
-        // /usr/lib/x86_64-linux-gnu/openblas-openmp) it is 2, and the tuning then gives BLAS every thread.
+        // setup.sh selects the OpenMP build (2), and the tuning then gives BLAS every thread; under
+        // Debian's pthreads build (AIGC_SETUP_BLAS=pthread, or LD_LIBRARY_PATH=
+        // /usr/lib/x86_64-linux-gnu/openblas-pthread) it is 1, and BLAS keeps one thread.
         int kind = Engine.BlasThreading;
         Assert.Contains(kind, new[] { 1, 2 });
         if (Environment.GetEnvironmentVariable("AIGC_BLAS_THREADS") is null)

@@ -100,7 +100,7 @@ internal static class NativeLibraryLoader
             ? $"{FileName} was not found next to the application ({AppContext.BaseDirectory})."
             : string.Join("; ", errors);
         return "Could not load the Aigc.Torch native library: " + detail + Environment.NewLine +
-               "Install libtorch and OpenBLAS (Debian: apt-get install -y libtorch-dev libopenblas0-pthread, " +
+               "Install libtorch and OpenBLAS (Debian: apt-get install -y libtorch-dev libopenblas0-openmp, " +
                "or run scripts/setup.sh), or point LIBTORCH_DIR at another libtorch and rebuild; " +
                "AIGC_TORCH_NATIVE may name the shim's full path.";
     }
