@@ -3,7 +3,9 @@ OpenBLAS), TorchSharp 0.107 (NuGet's libtorch 2.10 with MKL and oneDNN) and PyTo
 python3-torch, the same libtorch build as ours), alternating for --rounds rounds with the same
 threads: the baby GPT's bare training step (LanguageModelBench overhead --side bare, TorchSharpBench
 gpt, lm_bench.py step) and the engine bench's MLP and conv steps (EngineBench, TorchSharpBench train,
-engine_bench.py). Prints medians and our ratios to each peer, against the issue's targets.
+engine_bench.py). Prints medians and our ratios to each peer, against the issue's targets: the ratio
+of the medians, and the median of the per-round ratios (each round's sides run minutes apart, so on a
+noisy machine that one drifts less), with the per-round ratios.
 Usage: run_step_bench.py [--rounds 3] [--threads 2] [--gpt-steps 200] [--blas pthread|openmp|both]
   --blas openmp (the default where scripts/setup.sh selected it): Debian's OpenMP build of OpenBLAS
   (libopenblas0-openmp) for both Debian-libtorch sides (ours and PyTorch), with OpenBLAS on every
@@ -54,13 +56,23 @@ def main():
     med = {key: {side: statistics.median(v) for side, v in by_side.items()} for key, by_side in rows}
     for blas in builds:
         print(f"Training step, ms (median of {rounds} alternating rounds, {threads} threads, {BLAS_TEXT[blas]})\n")
-        print("| model | batch | ours | TorchSharp 0.107 | PyTorch 1.13 | ours / TorchSharp | ours / PyTorch |")
-        print("|---|---|---|---|---|---|---|")
-        for key, _ in rows:
-            m = {"ours": med[key][("ours", blas)], "torchsharp": med[key][("torchsharp", None)], "pytorch": med[key][("pytorch", blas)]}
+        print("| model | batch | ours | TorchSharp 0.107 | PyTorch 1.13 | ours / TorchSharp | ours / PyTorch | per round: / TorchSharp | / PyTorch |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for key, by_side in rows:
+            ours, peers = ("ours", blas), {"torchsharp": ("torchsharp", None), "pytorch": ("pytorch", blas)}
             goal = TARGETS[key[0]]
-            mark = lambda peer: f"{m['ours'] / m[peer]:.2f}" + (" ✓" if m["ours"] / m[peer] <= goal[peer] else f" (target ≤ {goal[peer]})")
-            print(f"| {key[0]} | {key[1]} | {m['ours']:.1f} | {m['torchsharp']:.1f} | {m['pytorch']:.1f} | {mark('torchsharp')} | {mark('pytorch')} |")
+
+            def mark(ratio, peer):
+                return f"{ratio:.2f}" + (" ✓" if ratio <= goal[peer] else f" (target ≤ {goal[peer]})")
+
+            def per_round(peer):
+                ratios = [a / b for a, b in zip(by_side[ours], by_side[peers[peer]])]
+                return mark(statistics.median(ratios), peer) + " (" + " ".join(f"{x:.2f}" for x in ratios) + ")"
+
+            m = {"ours": med[key][ours], **{peer: med[key][side] for peer, side in peers.items()}}
+            print(f"| {key[0]} | {key[1]} | {m['ours']:.1f} | {m['torchsharp']:.1f} | {m['pytorch']:.1f} | "
+                  f"{mark(m['ours'] / m['torchsharp'], 'torchsharp')} | {mark(m['ours'] / m['pytorch'], 'pytorch')} | "
+                  f"{per_round('torchsharp')} | {per_round('pytorch')} |")
         print()
     if len(builds) == 2:
         print("OpenMP against pthread OpenBLAS, same run (below 1: the OpenMP build is faster)\n")
