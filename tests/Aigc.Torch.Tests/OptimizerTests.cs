@@ -133,6 +133,50 @@ public class OptimizerTests
         Close(D(fixture.Tensors["clip.grad"]), w.Grad!, 1e-12);
     }
 
+    /// <summary>The fused 2-norm clip (contiguous float32 gradients, vectorised sum of squares and
+    /// scale) against the op-by-op path (the same values in transposed parameters, whose gradients
+    /// are not contiguous), clipping and not clipping, and with a NaN gradient, which must spread to
+    /// every gradient as torch's clamp and mul_ make it.</summary>
+    [Theory]
+    [InlineData(0.5)]
+    [InlineData(1e9)]
+    [InlineData(double.NaN)]
+    public void ClipGradNorm_FusedPath_MatchesOpByOpPath(double maxNormOrNaNGradient)
+    {
+        bool nanGradient = double.IsNaN(maxNormOrNaNGradient);
+        double maxNorm = nanGradient ? 1.0 : maxNormOrNaNGradient;
+        Engine.ManualSeed(12);
+        using var scope = DisposeScope.Enter();
+        long[][] shapes = [[203, 205], [37, 3], [1, 9]]; // over the 16,384 grain, and remainders after 8
+        var starts = shapes.Select(s => Tensor.Randn(s)).ToArray();
+        var weights = shapes.Select(s => Tensor.Randn(s)).ToArray();
+        (double Norm, float[][] Grads) Clip(Func<Tensor, Tensor> layout)
+        {
+            var ps = starts.Select(s => new Parameter(layout(s))).ToArray();
+            var loss = ps.Select((p, i) => (p * weights[i] * p).Sum()).Aggregate((a, b) => a + b);
+            if (nanGradient) loss = loss + ps[1].Sum() * double.NaN;
+            loss.Backward();
+            double norm = GradClip.ClipGradNorm(ps, maxNorm);
+            var grads = ps.Select(p => p.Grad!.Contiguous().ToArray<float>()).ToArray();
+            foreach (var p in ps) p.Dispose();
+            return (norm, grads);
+        }
+        var fused = Clip(s => s.Clone());
+        var opByOp = Clip(s => s.T.Contiguous().T);
+        if (nanGradient)
+        {
+            Assert.True(double.IsNaN(fused.Norm) && double.IsNaN(opByOp.Norm));
+            Assert.All(fused.Grads.Concat(opByOp.Grads).SelectMany(g => g), x => Assert.True(float.IsNaN(x)));
+            return;
+        }
+        Close(opByOp.Norm, fused.Norm, 1e-6);
+        Assert.True(fused.Norm > 0.5, "the gradients were too small for the clip to act");
+        for (int t = 0; t < shapes.Length; t++)
+            for (int i = 0; i < fused.Grads[t].Length; i++)
+                Assert.True(Math.Abs(fused.Grads[t][i] - opByOp.Grads[t][i]) <= 1e-6 * Math.Max(1, Math.Abs(opByOp.Grads[t][i])),
+                    $"gradient {t}, element {i}: fused {fused.Grads[t][i]}, op by op {opByOp.Grads[t][i]}");
+    }
+
     [Fact]
     public void SaveAndLoadState_ResumesExactly()
     {

@@ -4,7 +4,11 @@
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <functional>
+#include <vector>
 
 namespace {
 
@@ -52,12 +56,17 @@ template <typename T>
 __attribute__((target("avx2"))) void adam_range_avx2(const AdamUpdate<T>& u, int64_t begin, int64_t end) {
   adam_range(u, begin, end);
 }
-
-bool cpu_has_avx2() {
-  static const bool has = __builtin_cpu_supports("avx2");
-  return has;
-}
 #endif
+
+// The AVX2 clone where the CPU has AVX2, else the baseline one.
+template <typename F>
+F pick_clone(F baseline, [[maybe_unused]] F avx2) {
+#if defined(__x86_64__)
+  static const bool has_avx2 = __builtin_cpu_supports("avx2");
+  if (has_avx2) return avx2;
+#endif
+  return baseline;
+}
 
 template <typename T>
 void adam_fused_cpu(const at::Tensor& p, const at::Tensor& g, const at::Tensor& m, const at::Tensor& v, double lr,
@@ -69,11 +78,99 @@ void adam_fused_cpu(const at::Tensor& p, const at::Tensor& g, const at::Tensor& 
                   static_cast<T>(weight_decay), static_cast<T>(1 - lr * weight_decay),
                   static_cast<T>(eps), static_cast<T>(-step_size), static_cast<T>(bias_correction2_sqrt),
                   weight_decay != 0 && !decoupled, weight_decay != 0 && decoupled};
-  auto range = &adam_range_baseline<T>;
 #if defined(__x86_64__)
-  if (cpu_has_avx2()) range = &adam_range_avx2<T>;
+  auto range = pick_clone(&adam_range_baseline<T>, &adam_range_avx2<T>);
+#else
+  auto range = &adam_range_baseline<T>;
 #endif
   at::parallel_for(0, p.numel(), 16384, [&](int64_t begin, int64_t end) { range(u, begin, end); });
+}
+
+// Sum of squares of x[begin, end) in double, in two 4-wide vector accumulators (GCC's vector
+// extensions: one AVX register each in the AVX2 clone, two SSE registers in the baseline one); a
+// single running sum would not be vectorised, as that reorders the additions.
+template <typename T>
+__attribute__((always_inline)) inline double sum_squares(const T* x, int64_t begin, int64_t end) {
+  typedef double Double4 __attribute__((vector_size(4 * sizeof(double))));
+  typedef T Vec4 __attribute__((vector_size(4 * sizeof(T))));
+  Double4 a = {0, 0, 0, 0}, b = {0, 0, 0, 0};
+  int64_t i = begin;
+  for (; i + 8 <= end; i += 8) {
+    Vec4 u, v;
+    std::memcpy(&u, x + i, sizeof u);
+    std::memcpy(&v, x + i + 4, sizeof v);
+    Double4 du = __builtin_convertvector(u, Double4), dv = __builtin_convertvector(v, Double4);
+    a += du * du;
+    b += dv * dv;
+  }
+  a += b;
+  double total = (a[0] + a[1]) + (a[2] + a[3]);
+  for (; i < end; ++i) total += static_cast<double>(x[i]) * static_cast<double>(x[i]);
+  return total;
+}
+
+template <typename T>
+__attribute__((always_inline)) inline void scale(T* x, int64_t begin, int64_t end, T coef) {
+  for (int64_t i = begin; i < end; ++i) x[i] *= coef;
+}
+
+template <typename T>
+double sum_squares_baseline(const T* x, int64_t begin, int64_t end) {
+  return sum_squares(x, begin, end);
+}
+
+template <typename T>
+void scale_baseline(T* x, int64_t begin, int64_t end, T coef) {
+  scale(x, begin, end, coef);
+}
+
+#if defined(__x86_64__)
+template <typename T>
+__attribute__((target("avx2"))) double sum_squares_avx2(const T* x, int64_t begin, int64_t end) {
+  return sum_squares(x, begin, end);
+}
+
+template <typename T>
+__attribute__((target("avx2"))) void scale_avx2(T* x, int64_t begin, int64_t end, T coef) {
+  scale(x, begin, end, coef);
+}
+#endif
+
+// The 2-norm clip in two passes over the gradients (sum of squares, then scale), where the op-by-op
+// form is a norm per gradient, a stack, a norm, a clamp and a multiply per gradient: ~2 ATen calls
+// per parameter, which on a small transformer cost more than the arithmetic. The scale multiplies by
+// the coefficient rounded to the gradient's type, as Tensor.mul_(scalar) does; a coefficient of 1
+// leaves the gradients as they are (multiplying finite values by 1 would not change them either).
+template <typename T>
+double clip_grad_norm2_fused(const std::vector<at::Tensor>& grads, double max_norm) {
+  using SumFn = double (*)(const T*, int64_t, int64_t);
+  using ScaleFn = void (*)(T*, int64_t, int64_t, T);
+#if defined(__x86_64__)
+  SumFn sum = pick_clone<SumFn>(&sum_squares_baseline<T>, &sum_squares_avx2<T>);
+  ScaleFn mul = pick_clone<ScaleFn>(&scale_baseline<T>, &scale_avx2<T>);
+#else
+  SumFn sum = &sum_squares_baseline<T>;
+  ScaleFn mul = &scale_baseline<T>;
+#endif
+  double total_sq = 0;
+  for (const auto& g : grads) {
+    const T* x = g.data_ptr<T>();
+    total_sq += at::parallel_reduce(0, g.numel(), 16384, 0.0,
+                                    [&](int64_t begin, int64_t end, double acc) { return acc + sum(x, begin, end); },
+                                    std::plus<double>());
+  }
+  double total = std::sqrt(total_sq);
+  // As at::clamp: a NaN norm gives a NaN coefficient, which then spreads to every gradient.
+  double ratio = max_norm / (total + 1e-6);
+  double coef = std::isnan(ratio) ? ratio : std::min(ratio, 1.0);
+  if (!(coef >= 1.0)) {
+    for (const auto& g : grads) {
+      T* x = g.data_ptr<T>();
+      T c = static_cast<T>(coef);
+      at::parallel_for(0, g.numel(), 16384, [&](int64_t begin, int64_t end) { mul(x, begin, end, c); });
+    }
+  }
+  return total;
 }
 
 bool fusable(const at::Tensor& p, const at::Tensor& g, const at::Tensor& m, const at::Tensor& v) {
@@ -168,6 +265,15 @@ AIGC_API int32_t Optim_clip_grad_norm(const TensorH* params, int64_t count, doub
     }
     if (grads.empty()) {
       *total_norm_out = 0;
+      return;
+    }
+    auto type = grads[0].scalar_type();
+    bool fuse = norm_type == 2 && (type == at::kFloat || type == at::kDouble);
+    for (const auto& g : grads)
+      fuse = fuse && g.device().is_cpu() && g.scalar_type() == type && g.is_contiguous() && !g.is_sparse();
+    if (fuse) {
+      *total_norm_out = type == at::kFloat ? clip_grad_norm2_fused<float>(grads, max_norm)
+                                           : clip_grad_norm2_fused<double>(grads, max_norm);
       return;
     }
     std::vector<at::Tensor> norms;
