@@ -13,17 +13,13 @@ using Aigc.Torch.Optim;
 using EngineBench;
 
 string mode = args.Length > 0 ? args[0] : "train";
-int Arg(string name, int fallback)
+string? ArgText(string name)
 {
     int i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 }
 
-string ArgText(string name, string fallback)
-{
-    int i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-}
+int Arg(string name, int fallback) => ArgText(name) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
 
 void Emit(object o) => Console.WriteLine(JsonSerializer.Serialize(o));
 
@@ -38,7 +34,7 @@ switch (mode)
     case "train":
         using (var images = LoadImages())
         {
-            foreach (var model in ArgText("--models", "mlp,conv").Split(','))
+            foreach (var model in (ArgText("--models") ?? "mlp,conv").Split(','))
                 foreach (var batch in new[] { 32, 256 })
                 {
                     int steps = batch == 32 ? Arg("--steps32", 200) : Arg("--steps256", 40);

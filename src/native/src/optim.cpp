@@ -12,6 +12,13 @@
 
 namespace {
 
+// Marks the AVX2 clone of a loop; elsewhere than x86-64 that clone is just another baseline copy.
+#if defined(__x86_64__)
+#define AIGC_AVX2 __attribute__((target("avx2")))
+#else
+#define AIGC_AVX2
+#endif
+
 // One pass over memory instead of torch.optim's seven (mul_, add_, mul_, addcmul_, sqrt, div,
 // addcdiv_): each element of p, g, m and v is read once and p, m, v written once. Same formulas
 // and association as the op sequence.
@@ -51,12 +58,10 @@ void adam_range_baseline(const AdamUpdate<T>& u, int64_t begin, int64_t end) {
   adam_range(u, begin, end);
 }
 
-#if defined(__x86_64__)
 template <typename T>
-__attribute__((target("avx2"))) void adam_range_avx2(const AdamUpdate<T>& u, int64_t begin, int64_t end) {
+AIGC_AVX2 void adam_range_avx2(const AdamUpdate<T>& u, int64_t begin, int64_t end) {
   adam_range(u, begin, end);
 }
-#endif
 
 // The AVX2 clone where the CPU has AVX2, else the baseline one.
 template <typename F>
@@ -78,11 +83,7 @@ void adam_fused_cpu(const at::Tensor& p, const at::Tensor& g, const at::Tensor& 
                   static_cast<T>(weight_decay), static_cast<T>(1 - lr * weight_decay),
                   static_cast<T>(eps), static_cast<T>(-step_size), static_cast<T>(bias_correction2_sqrt),
                   weight_decay != 0 && !decoupled, weight_decay != 0 && decoupled};
-#if defined(__x86_64__)
   auto range = pick_clone(&adam_range_baseline<T>, &adam_range_avx2<T>);
-#else
-  auto range = &adam_range_baseline<T>;
-#endif
   at::parallel_for(0, p.numel(), 16384, [&](int64_t begin, int64_t end) { range(u, begin, end); });
 }
 
@@ -124,17 +125,15 @@ void scale_baseline(T* x, int64_t begin, int64_t end, T coef) {
   scale(x, begin, end, coef);
 }
 
-#if defined(__x86_64__)
 template <typename T>
-__attribute__((target("avx2"))) double sum_squares_avx2(const T* x, int64_t begin, int64_t end) {
+AIGC_AVX2 double sum_squares_avx2(const T* x, int64_t begin, int64_t end) {
   return sum_squares(x, begin, end);
 }
 
 template <typename T>
-__attribute__((target("avx2"))) void scale_avx2(T* x, int64_t begin, int64_t end, T coef) {
+AIGC_AVX2 void scale_avx2(T* x, int64_t begin, int64_t end, T coef) {
   scale(x, begin, end, coef);
 }
-#endif
 
 // The 2-norm clip in two passes over the gradients (sum of squares, then scale), where the op-by-op
 // form is a norm per gradient, a stack, a norm, a clamp and a multiply per gradient: ~2 ATen calls
@@ -143,15 +142,8 @@ __attribute__((target("avx2"))) void scale_avx2(T* x, int64_t begin, int64_t end
 // leaves the gradients as they are (multiplying finite values by 1 would not change them either).
 template <typename T>
 double clip_grad_norm2_fused(const std::vector<at::Tensor>& grads, double max_norm) {
-  using SumFn = double (*)(const T*, int64_t, int64_t);
-  using ScaleFn = void (*)(T*, int64_t, int64_t, T);
-#if defined(__x86_64__)
-  SumFn sum = pick_clone<SumFn>(&sum_squares_baseline<T>, &sum_squares_avx2<T>);
-  ScaleFn mul = pick_clone<ScaleFn>(&scale_baseline<T>, &scale_avx2<T>);
-#else
-  SumFn sum = &sum_squares_baseline<T>;
-  ScaleFn mul = &scale_baseline<T>;
-#endif
+  auto sum = pick_clone(&sum_squares_baseline<T>, &sum_squares_avx2<T>);
+  auto mul = pick_clone(&scale_baseline<T>, &scale_avx2<T>);
   double total_sq = 0;
   for (const auto& g : grads) {
     const T* x = g.data_ptr<T>();
