@@ -113,6 +113,41 @@ public static partial class F
         Tensor.Wrap(NnNative.Nn_scaled_dot_product_attention(query.Handle, key.Handle, value.Handle, H(mask),
             dropoutP, isCausal ? 1 : 0, out var r), r);
 
+    /// <summary>GELU(input Wᵀ + b), GELU exact (erf): a Linear layer and its activation as one step.
+    /// On the CPU in float32 or float64 it is one fused autograd node (the bias is added inside the
+    /// GELU pass and its gradient summed inside the GELU-backward pass; float32 runs 8 lanes at a
+    /// time); elsewhere, and without a bias, it is <see cref="Linear"/> followed by
+    /// <see cref="Tensor.Gelu"/>. Results agree with that composite to float rounding.</summary>
+    /// <param name="input">(..., in).</param>
+    /// <param name="weight">(out, in).</param>
+    /// <param name="bias">(out), or null.</param>
+    public static Tensor LinearGelu(Tensor input, Tensor weight, Tensor? bias = null)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(weight);
+        return Tensor.Wrap(NnNative.Nn_linear_gelu(input.Handle, weight.Handle, H(bias), out var r), r);
+    }
+
+    /// <summary>The residual sum <c>input + delta</c> and its layer normalisation over the last
+    /// dimension, as a pre-LayerNorm transformer computes them between sublayers. On the CPU in
+    /// float32 or float64, with equal shapes, it is one fused autograd node (one pass per row; the
+    /// sum's gradient from its other uses is added inside the normalisation's backward pass);
+    /// elsewhere it is an add followed by <see cref="LayerNorm"/>.</summary>
+    /// <param name="input">(..., C).</param>
+    /// <param name="delta">What is added to <paramref name="input"/>: the same shape.</param>
+    /// <param name="weight">γ (C), or null for none.</param>
+    /// <param name="bias">β (C), or null for none.</param>
+    /// <param name="eps">Added to the (biased) variance.</param>
+    /// <returns>The sum and its normalisation, both shaped as <paramref name="input"/>.</returns>
+    public static (Tensor Sum, Tensor Normalized) AddLayerNorm(Tensor input, Tensor delta, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(delta);
+        int status = NnNative.Nn_add_layer_norm(input.Handle, delta.Handle, H(weight), H(bias), eps, out var sum, out var normalized);
+        var s = Tensor.Wrap(status, sum);
+        return (s, Tensor.Wrap(status, normalized));
+    }
+
     /// <summary>A stacked unidirectional LSTM over batch-first input (B, T, inputSize).
     /// <paramref name="parameters"/> holds, per layer, w_ih (4H, in), w_hh (4H, H), b_ih (4H) and b_hh (4H)
     /// in PyTorch's gate order (input, forget, cell, output); the initial states are (layers, B, H) or

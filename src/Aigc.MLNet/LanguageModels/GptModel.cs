@@ -33,7 +33,7 @@ internal sealed class GptMlp : Module<Tensor, Tensor>
     public override Tensor Forward(Tensor input)
     {
         using var scope = DisposeScope.Enter();
-        return dropout.Forward(c_proj.Forward(c_fc.Forward(input).Gelu())).MoveToOuterScope();
+        return dropout.Forward(c_proj.Forward(F.LinearGelu(input, c_fc.Weight, c_fc.Bias))).MoveToOuterScope();
     }
 }
 
@@ -57,11 +57,15 @@ internal sealed class GptBlock : Module
 
     public GptMlp Mlp => mlp;
 
-    public Tensor Forward(Tensor x, KeyValueCache? cache, Tensor? mask)
+    /// <summary>Runs the block on the residual stream x = <paramref name="residual"/> +
+    /// <paramref name="pending"/> (null: nothing pending) and returns its output x + mlp(…) in the
+    /// same unsummed form, so that every residual add is formed inside the next LayerNorm's fused pass.</summary>
+    public (Tensor Residual, Tensor Pending) Forward(Tensor residual, Tensor? pending, KeyValueCache? cache, Tensor? mask)
     {
         using var scope = DisposeScope.Enter();
-        var h = x + attn.Forward(ln_1.Forward(x), cache, mask);
-        return (h + mlp.Forward(ln_2.Forward(h))).MoveToOuterScope();
+        var (x, normalized) = pending is null ? (residual, ln_1.Forward(residual)) : ln_1.Forward(residual, pending);
+        var (h, normalized2) = ln_2.Forward(x, attn.Forward(normalized, cache, mask));
+        return (h.MoveToOuterScope(), mlp.Forward(normalized2).MoveToOuterScope());
     }
 
     /// <summary><see cref="Forward"/> in an ONNX graph, from past keys and values; returns the output and the present ones.</summary>
@@ -230,9 +234,10 @@ public sealed class GptModel : LanguageModule
 
     private Tensor Hidden(Tensor tokens, Tensor positions, GptState? state, Tensor? mask)
     {
-        var x = drop.Forward(wte.Forward(tokens) + wpe.Forward(positions));
-        for (int i = 0; i < h.Count; i++) x = h[i].Forward(x, state?.Caches[i], mask);
-        return ln_f.Forward(x);
+        var residual = drop.Forward(wte.Forward(tokens) + wpe.Forward(positions));
+        Tensor? pending = null;
+        for (int i = 0; i < h.Count; i++) (residual, pending) = h[i].Forward(residual, pending, state?.Caches[i], mask);
+        return pending is null ? ln_f.Forward(residual) : ln_f.Forward(residual, pending).Normalized;
     }
 
     private static long CheckTokens(Tensor tokens, string name)

@@ -12,7 +12,7 @@ namespace Aigc.Torch.Native;
 internal static class NativeLibraryLoader
 {
     /// <summary>The ABI version this assembly was written against (see engine.cpp).</summary>
-    internal const int ExpectedAbiVersion = 3;
+    internal const int ExpectedAbiVersion = 4;
 
     private const string FileName = "libaigc_torch.so";
     private static readonly object s_gate = new();

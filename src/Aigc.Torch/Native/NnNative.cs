@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Aigc.Torch.Native;
 
-/// <summary>Mirrors src/native/src/nn.cpp. Two-element arrays are (height, width) pairs.</summary>
+/// <summary>Mirrors src/native/src/nn.cpp (and attention.cpp, linear_gelu.cpp, add_layer_norm.cpp beside it). Two-element arrays are (height, width) pairs.</summary>
 internal static partial class NnNative
 {
     private const string Lib = EngineNative.Lib;
@@ -18,6 +18,8 @@ internal static partial class NnNative
     [LibraryImport(Lib)] internal static partial int Nn_embedding(TensorHandle weight, TensorHandle indices, long paddingIdx, out IntPtr result);
     [LibraryImport(Lib)] internal static partial int Nn_dropout(TensorHandle x, double p, int training, out IntPtr result);
     [LibraryImport(Lib)] internal static partial int Nn_scaled_dot_product_attention(TensorHandle q, TensorHandle k, TensorHandle v, TensorHandle mask, double dropoutP, int isCausal, out IntPtr result);
+    [LibraryImport(Lib)] internal static partial int Nn_linear_gelu(TensorHandle x, TensorHandle w, TensorHandle b, out IntPtr result);
+    [LibraryImport(Lib)] internal static partial int Nn_add_layer_norm(TensorHandle x, TensorHandle delta, TensorHandle w, TensorHandle b, double eps, out IntPtr sum, out IntPtr normalized);
     [LibraryImport(Lib)] internal static partial int Nn_lstm(TensorHandle x, TensorHandle h0, TensorHandle c0, IntPtr[] parameters, long count, long layers, double dropout, int training, out IntPtr output, out IntPtr hN, out IntPtr cN);
     [LibraryImport(Lib)] internal static partial int Nn_regression_loss(TensorHandle input, TensorHandle target, int kind, int reduction, out IntPtr result);
     [LibraryImport(Lib)] internal static partial int Nn_binary_cross_entropy(TensorHandle input, TensorHandle target, TensorHandle weight, int reduction, out IntPtr result);

@@ -156,4 +156,15 @@ public sealed class LayerNorm : Module<Tensor, Tensor>
 
     /// <inheritdoc />
     public override Tensor Forward(Tensor input) => F.LayerNorm(input, _shape, weight, bias, _eps);
+
+    /// <summary>The residual sum <c>input + delta</c> and this layer applied to it, through
+    /// <see cref="F.AddLayerNorm"/> (one fused pass on the CPU): how a pre-LayerNorm transformer
+    /// closes one sublayer and opens the next.</summary>
+    /// <exception cref="InvalidOperationException">The layer normalises over more than the last dimension.</exception>
+    public (Tensor Sum, Tensor Normalized) Forward(Tensor input, Tensor delta)
+    {
+        if (_shape.Length != 1)
+            throw new InvalidOperationException($"A fused residual LayerNorm normalises over the last dimension only; this one normalises over [{string.Join(", ", _shape)}].");
+        return F.AddLayerNorm(input, delta, weight, bias, _eps);
+    }
 }

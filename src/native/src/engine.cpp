@@ -14,7 +14,7 @@
 #include <malloc.h>
 
 // Bump when any export's signature or meaning changes; C# refuses a mismatched shim.
-constexpr int32_t kAbiVersion = 3;
+constexpr int32_t kAbiVersion = 4;
 
 #define AIGC_TORCH_AT_LEAST(maj, min) \
   (TORCH_VERSION_MAJOR > (maj) || (TORCH_VERSION_MAJOR == (maj) && TORCH_VERSION_MINOR >= (min)))

@@ -1,23 +1,18 @@
 // Optimiser updates, fused per parameter group so a whole step is one call from C#. The math
 // follows torch.optim's single-tensor implementations, so results match to rounding.
 #include "aigc_common.h"
+#include "cpu_clones.h"
 
 #include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <functional>
 #include <vector>
 
 namespace {
 
-// Marks the AVX2 clone of a loop; elsewhere than x86-64 that clone is just another baseline copy.
-#if defined(__x86_64__)
-#define AIGC_AVX2 __attribute__((target("avx2")))
-#else
-#define AIGC_AVX2
-#endif
+using aigc::pick_clone;
 
 // One pass over memory instead of torch.optim's seven (mul_, add_, mul_, addcmul_, sqrt, div,
 // addcdiv_): each element of p, g, m and v is read once and p, m, v written once. Same formulas
@@ -61,16 +56,6 @@ void adam_range_baseline(const AdamUpdate<T>& u, int64_t begin, int64_t end) {
 template <typename T>
 AIGC_AVX2 void adam_range_avx2(const AdamUpdate<T>& u, int64_t begin, int64_t end) {
   adam_range(u, begin, end);
-}
-
-// The AVX2 clone where the CPU has AVX2, else the baseline one.
-template <typename F>
-F pick_clone(F baseline, [[maybe_unused]] F avx2) {
-#if defined(__x86_64__)
-  static const bool has_avx2 = __builtin_cpu_supports("avx2");
-  if (has_avx2) return avx2;
-#endif
-  return baseline;
 }
 
 template <typename T>
@@ -144,12 +129,17 @@ template <typename T>
 double clip_grad_norm2_fused(const std::vector<at::Tensor>& grads, double max_norm) {
   auto sum = pick_clone(&sum_squares_baseline<T>, &sum_squares_avx2<T>);
   auto mul = pick_clone(&scale_baseline<T>, &scale_avx2<T>);
+  // Partial sums over fixed chunks, added in order: the norm does not depend on the thread count.
+  constexpr int64_t kChunk = 16384;
   double total_sq = 0;
   for (const auto& g : grads) {
     const T* x = g.data_ptr<T>();
-    total_sq += at::parallel_reduce(0, g.numel(), 16384, 0.0,
-                                    [&](int64_t begin, int64_t end, double acc) { return acc + sum(x, begin, end); },
-                                    std::plus<double>());
+    const int64_t n = g.numel();
+    std::vector<double> parts((n + kChunk - 1) / kChunk);
+    at::parallel_for(0, static_cast<int64_t>(parts.size()), 1, [&](int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; ++c) parts[c] = sum(x, c * kChunk, std::min(n, (c + 1) * kChunk));
+    });
+    for (double p : parts) total_sq += p;
   }
   double total = std::sqrt(total_sq);
   // As at::clamp: a NaN norm gives a NaN coefficient, which then spreads to every gradient.

@@ -107,6 +107,42 @@ for name, t in (("q", q), ("k", kk), ("v", v)):
 put("attn.upstream", upstream)
 put("attn.output", attn_out)
 
+# --- Linear + exact GELU, and residual add + LayerNorm, written out op by op, in float64 and float32
+# (12 features: one full 8-lane block and a ragged one) ---
+x = torch.randn(2, 3, 5, dtype=torch.float64)
+w = torch.randn(12, 5, dtype=torch.float64) * 0.7
+b = torch.randn(12, dtype=torch.float64)
+upstream = torch.randn(2, 3, 12, dtype=torch.float64)
+put("lingelu.x", x)
+put("lingelu.w", w)
+put("lingelu.b", b)
+put("lingelu.upstream", upstream)
+for dtype, tag in ((torch.float64, "f64"), (torch.float32, "f32")):
+    leaves = [t.detach().to(dtype).clone().requires_grad_(True) for t in (x, w, b)]
+    y = F.gelu(F.linear(*leaves))
+    (y * upstream.to(dtype)).sum().backward()
+    put(f"lingelu.{tag}.output", y)
+    for name, t in zip(("x", "w", "b"), leaves):
+        put(f"lingelu.{tag}.{name}_grad", t.grad)
+
+x = torch.randn(2, 5, 12, dtype=torch.float64)
+d = torch.randn(2, 5, 12, dtype=torch.float64)
+w = 1 + 0.3 * torch.randn(12, dtype=torch.float64)
+b = 0.3 * torch.randn(12, dtype=torch.float64)
+up_sum = torch.randn(2, 5, 12, dtype=torch.float64)
+up_norm = torch.randn(2, 5, 12, dtype=torch.float64)
+for name, t in (("x", x), ("d", d), ("w", w), ("b", b), ("up_sum", up_sum), ("up_norm", up_norm)):
+    put(f"addnorm.{name}", t)
+for dtype, tag in ((torch.float64, "f64"), (torch.float32, "f32")):
+    leaves = [t.detach().to(dtype).clone().requires_grad_(True) for t in (x, d, w, b)]
+    h = leaves[0] + leaves[1]
+    y = F.layer_norm(h, (12,), leaves[2], leaves[3], 1e-5)
+    ((h * up_sum.to(dtype)).sum() + (y * up_norm.to(dtype)).sum()).backward()
+    put(f"addnorm.{tag}.sum", h)
+    put(f"addnorm.{tag}.normalized", y)
+    for name, t in zip(("x", "d", "w", "b"), leaves):
+        put(f"addnorm.{tag}.{name}_grad", t.grad)
+
 write(os.path.join(os.path.dirname(os.path.abspath(__file__)), "parity.safetensors"), out,
       {"generator": "make_fixtures.py", "torch": torch.__version__})
 print("wrote", len(out), "tensors")
