@@ -114,10 +114,11 @@ public static partial class F
             dropoutP, isCausal ? 1 : 0, out var r), r);
 
     /// <summary>GELU(input Wᵀ + b), GELU exact (erf): a Linear layer and its activation as one step.
-    /// On the CPU in float32 or float64 it is one fused autograd node (the bias is added inside the
-    /// GELU pass and its gradient summed inside the GELU-backward pass; float32 runs 8 lanes at a
-    /// time); elsewhere, and without a bias, it is <see cref="Linear"/> followed by
-    /// <see cref="Tensor.Gelu"/>. Results agree with that composite to float rounding.</summary>
+    /// On the CPU in float32 or float64 it is one autograd node whose backward pass forms the GELU
+    /// slope, the pre-activation gradient and the bias gradient in one fused pass (float32 8 lanes at
+    /// a time) and returns a contiguous weight gradient; elsewhere, and without a bias, it is
+    /// <see cref="Linear"/> followed by <see cref="Tensor.Gelu"/>. Results agree with that composite
+    /// to float rounding.</summary>
     /// <param name="input">(..., in).</param>
     /// <param name="weight">(out, in).</param>
     /// <param name="bias">(out), or null.</param>

@@ -61,11 +61,13 @@ __attribute__((always_inline)) inline double sum_lanes(v8f v) {
   return s;
 }
 
-// e^x: x = n ln2 + r with |r| <= ln2/2, e^r by Cephes' degree-6 polynomial, 2^n put into the exponent
-// bits. Arguments are clamped to [-87, 88], where 2^n stays a normal float.
+// e^x for x <= 0 (all these kernels need): x = n ln2 + r with |r| <= ln2/2, e^r by Cephes' degree-6
+// polynomial, 2^n put into the exponent bits. Arguments below -87, where 2^n would leave the normal
+// floats, are raised to -87 (e^-87 ~ 1.6e-38: zero for every use here); written as x > lo ? x : lo
+// so it compiles to one max instruction.
 __attribute__((always_inline)) inline v8f exp8(v8f x) {
-  x = x < -87.0f ? v8f{} - 87.0f : x;
-  x = x > 88.0f ? v8f{} + 88.0f : x;
+  const v8f lo = v8f{} - 87.0f;
+  x = x > lo ? x : lo;
   // Adding 1.5 * 2^23 rounds x log2(e) to the nearest integer, which lands in the low mantissa bits.
   const v8f magic = v8f{} + 12582912.0f;
   v8f shifted = x * 1.44269504088896341f + magic;
@@ -84,13 +86,16 @@ __attribute__((always_inline)) inline v8f exp8(v8f x) {
 }
 
 // erf by Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7, under a float's resolution of
-// values near 1), the form ATen's vectorised float erf also takes.
-__attribute__((always_inline)) inline v8f erf8(v8f x) {
+// values near 1), the form ATen's vectorised float erf also takes; also returns the e^(-x²) it
+// computes, which the GELU slope needs too.
+__attribute__((always_inline)) inline v8f erf8(v8f x, v8f* gauss = nullptr) {
   v8i sign = (v8i)x & static_cast<int32_t>(0x80000000u);
   v8f a = (v8f)((v8i)x & 0x7fffffff);
   v8f t = 1.0f / (1.0f + 0.3275911f * a);
   v8f poly = ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t + 0.254829592f) * t;
-  v8f y = 1.0f - poly * exp8(-a * a);
+  v8f e = exp8(-a * a);
+  if (gauss) *gauss = e;
+  v8f y = 1.0f - poly * e;
   return (v8f)((v8i)y | sign);
 }
 
