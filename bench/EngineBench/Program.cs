@@ -3,6 +3,7 @@
 //                                                  JSON line per (model, batch): ms per training step
 //   EngineBench sgemm                              JSON line: GFLOP/s of a 2048² float32 matmul
 //   EngineBench soak --steps N                     JSON lines: live tensors and resident memory over N steps
+//   EngineBench fused-ops [--rounds N] [--calls N] JSON line per fused op: fused / op-by-op ms, alternating
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -46,8 +47,11 @@ switch (mode)
     case "soak":
         Soak(Arg("--steps", 10000));
         break;
+    case "fused-ops":
+        foreach (var record in FusedOps.Run(Arg("--rounds", 11), Arg("--calls", 100))) Emit(record);
+        break;
     default:
-        Console.Error.WriteLine($"unknown mode '{mode}' (train | sgemm | soak)");
+        Console.Error.WriteLine($"unknown mode '{mode}' (train | sgemm | soak | fused-ops)");
         return 2;
 }
 return 0;

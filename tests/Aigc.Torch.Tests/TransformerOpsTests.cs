@@ -197,7 +197,7 @@ public class TransformerOpsTests : IDisposable
     }
 
     [Fact]
-    public void UnfusedCases_TakeTheCompositePath()
+    public void NoBiasAndBroadcastDelta_MatchTheOpSequence()
     {
         Engine.ManualSeed(10);
         var x = Tensor.Randn([5, 6]);

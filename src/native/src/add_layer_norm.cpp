@@ -48,7 +48,7 @@ struct AddNormGrad {
 
 // ---- float32, eight lanes at a time. Padded lanes of a ragged last vector load as 0; they are
 // masked out of the variance and contribute 0 everywhere else. ----
-__attribute__((always_inline)) inline void add_norm_f32(const AddNorm<float>& a, int64_t r0, int64_t r1, double*, double*) {
+__attribute__((always_inline)) inline void add_norm_f32(const AddNorm<float>& a, int64_t r0, int64_t r1) {
   const int64_t C = a.cols;
   const v8i lane = {0, 1, 2, 3, 4, 5, 6, 7};
   for (int64_t r = r0; r < r1; ++r) {
@@ -124,13 +124,13 @@ __attribute__((always_inline)) inline void add_norm_grad_f32(const AddNormGrad<f
   }
 }
 
-void add_norm_f32_baseline(const AddNorm<float>& a, int64_t r0, int64_t r1, double* p, double* q) { add_norm_f32(a, r0, r1, p, q); }
-AIGC_AVX2 void add_norm_f32_avx2(const AddNorm<float>& a, int64_t r0, int64_t r1, double* p, double* q) { add_norm_f32(a, r0, r1, p, q); }
+void add_norm_f32_baseline(const AddNorm<float>& a, int64_t r0, int64_t r1) { add_norm_f32(a, r0, r1); }
+AIGC_AVX2 void add_norm_f32_avx2(const AddNorm<float>& a, int64_t r0, int64_t r1) { add_norm_f32(a, r0, r1); }
 void add_norm_grad_f32_baseline(const AddNormGrad<float>& a, int64_t r0, int64_t r1, double* dw, double* db) { add_norm_grad_f32(a, r0, r1, dw, db); }
 AIGC_AVX2 void add_norm_grad_f32_avx2(const AddNormGrad<float>& a, int64_t r0, int64_t r1, double* dw, double* db) { add_norm_grad_f32(a, r0, r1, dw, db); }
 
 // ---- float64 (tests, float64 models): plain scalar code. ----
-void add_norm_f64(const AddNorm<double>& a, int64_t r0, int64_t r1, double*, double*) {
+void add_norm_f64(const AddNorm<double>& a, int64_t r0, int64_t r1) {
   const int64_t C = a.cols;
   for (int64_t r = r0; r < r1; ++r) {
     const double *x = a.x + r * C, *d = a.d + r * C;
@@ -177,7 +177,7 @@ void add_norm_forward(const at::Tensor& x, const at::Tensor& d, const at::Tensor
   int64_t C = x.size(-1), N = x.numel() / C;
   AddNorm<T> a{x.data_ptr<T>(), d.data_ptr<T>(), ptr_or_null<T>(w), ptr_or_null<T>(b), h.data_ptr<T>(),
                y.data_ptr<T>(), mean.data_ptr<T>(), rstd.data_ptr<T>(), N, C, eps};
-  over_row_blocks(N, C, [&](int64_t, int64_t r0, int64_t r1) { kernel(a, r0, r1, nullptr, nullptr); });
+  over_row_blocks(N, C, [&](int64_t, int64_t r0, int64_t r1) { kernel(a, r0, r1); });
 }
 
 template <typename T, typename F>
